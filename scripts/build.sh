@@ -1,0 +1,68 @@
+#!/bin/bash
+# Usage: scripts/build.sh
+#
+# Builds, incrementally and with ccache, from the work tree:
+#   1. the test kernel: bzImage in build/<base-id>/obj-<variant>/ (config
+#      from scripts/config.sh);
+#   2. the uapi headers of that tree ("make headers"), which the selftests
+#      compile against;
+#   3. the selftests: every tests/<target>/ with a Makefile, built with the
+#      tree's tools/testing/selftests/lib.mk and installed, with the
+#      kselftest runner, in build/<base-id>/kselftest-<variant>/install.
+# Progress is one line per step (and a line a minute for long steps); the
+# full output is in build/logs/.
+
+MD_STEP=build
+. "$(dirname "$0")/lib.sh"
+help_or_none "$@"
+md_paths
+need_cmd make gcc ccache rsync
+[ -f "$MD_OBJ/.config" ] || die "no $MD_OBJ/.config: run scripts/config.sh first"
+
+jobs=${MD_JOBS:-$(nproc)}
+export CCACHE_BASEDIR=$BUILD_DIR
+export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-include_file_mtime,include_file_ctime,time_macros}
+export KBUILD_BUILD_USER=mapdirect KBUILD_BUILD_HOST=qemu
+ccache -M "${MD_CCACHE_SIZE:-8G}" >/dev/null
+
+kmake() {
+	make -C "$MD_WT" ARCH=x86_64 O="$MD_OBJ" CC="ccache gcc" -j"$jobs" "$@"
+}
+
+ccache -z >/dev/null
+run_logged "$MD_LOGS/build-kernel-$MD_VARIANT.log" "kernel bzImage" kmake bzImage
+stats=$(ccache -s 2>/dev/null | sed -n 's/^ *\(Hits\|Misses\): *\([0-9]*\).*/\1 \2/p' | head -n 2 | tr '\n' ' ')
+log "bzImage: $MD_OBJ/arch/x86/boot/bzImage (ccache: ${stats:-n/a})"
+run_logged "$MD_LOGS/build-headers-$MD_VARIANT.log" "uapi headers" kmake headers
+
+# Selftests: stage the tree's kselftest framework and our targets side by
+# side, as they would sit in tools/testing/selftests/.
+ksrc=$MD_WT/tools/testing/selftests
+stage=$MD_KST/src
+inst=$MD_KST/install
+rm -rf "$stage" "$inst"
+mkdir -p "$stage" "$inst"
+rsync -a "$ksrc/lib.mk" "$ksrc/kselftest.h" "$ksrc/kselftest_harness.h" \
+	"$ksrc/kselftest" "$ksrc/run_kselftest.sh" "$stage/"
+rsync -a --exclude=host "$MD_REPO/tests/" "$stage/"
+rsync -a "$ksrc/kselftest" "$ksrc/run_kselftest.sh" "$inst/"
+
+targets=()
+for mk in "$stage"/*/Makefile; do
+	targets+=("$(basename "$(dirname "$mk")")")
+done
+: >"$inst/kselftest-list.txt"
+kst_build() {
+	local t
+	for t in "${targets[@]}"; do
+		local args=(-C "$stage/$t" top_srcdir="$MD_WT"
+			KHDR_INCLUDES="-isystem $MD_OBJ/usr/include"
+			OUTPUT="$MD_KST/obj/$t")
+		mkdir -p "$MD_KST/obj/$t"
+		make "${args[@]}" -j"$jobs" all
+		make "${args[@]}" INSTALL_PATH="$inst/$t" install
+		make -s "${args[@]}" COLLECTION="$t" emit_tests >>"$inst/kselftest-list.txt"
+	done
+}
+run_logged "$MD_LOGS/build-selftests-$MD_VARIANT.log" "selftests (${targets[*]})" kst_build
+log "selftests: $(wc -l <"$inst/kselftest-list.txt") programs installed in $inst"

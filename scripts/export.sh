@@ -1,0 +1,60 @@
+#!/bin/bash
+# Usage: scripts/export.sh
+#
+# Exports the work tree's commits (base..HEAD in build/<base-id>/linux) to
+# patches/: "git format-patch --base" output, one file per commit, a cover
+# letter (0000-cover-letter.patch: its subject is the first line of
+# Documentation/cover-letter.txt, its text the lines after the blank second) and the quilt-style patches/series.
+# Patches that are no longer in the work tree are removed from patches/.
+# Refuses to run with uncommitted changes in the work tree, which would not
+# be exported.
+
+MD_STEP='export'
+. "$(dirname "$0")/lib.sh"
+help_or_none "$@"
+md_paths
+PATCHES_DIR=${PATCHES_DIR:-$MD_REPO/patches}
+COVER_TEXT=$MD_REPO/Documentation/cover-letter.txt
+
+g() { git -C "$MD_WT" "$@"; }
+[ -d "$MD_WT/.git" ] || die "no work tree at $MD_WT: run scripts/worktree.sh first"
+dirty=$(g status --porcelain --untracked-files=no | head -n 5)
+[ -z "$dirty" ] || die "uncommitted changes in $MD_WT would not be exported:
+$dirty"
+
+n=$(g rev-list --count base..HEAD)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if [ "$n" -gt 0 ]; then
+	g format-patch -q --zero-commit --base=base --cover-letter --thread=shallow \
+		-o "$tmp" base..HEAD
+	cover=$tmp/0000-cover-letter.patch
+	if [ -f "$COVER_TEXT" ]; then
+		subject=$(head -n 1 "$COVER_TEXT")
+		awk -v subj="$subject" -v body="$COVER_TEXT" '
+			/\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subj) }
+			/^\*\*\* BLURB HERE \*\*\*$/ {
+				while ((getline l < body) > 0)
+					if (++i > 2)
+						print l
+				next
+			}
+			{ print }' "$cover" >"$cover.new"
+		mv "$cover.new" "$cover"
+	fi
+fi
+
+rm -f "$PATCHES_DIR"/[0-9][0-9][0-9][0-9]-*.patch
+: >"$PATCHES_DIR/series.new"
+for f in "$tmp"/*.patch; do
+	[ -e "$f" ] || continue
+	cp "$f" "$PATCHES_DIR/"
+	b=$(basename "$f")
+	[ "$b" = 0000-cover-letter.patch ] || printf '%s\n' "$b" >>"$PATCHES_DIR/series.new"
+done
+mv "$PATCHES_DIR/series.new" "$PATCHES_DIR/series"
+
+# Record that the work tree now holds exactly patches/, so that
+# scripts/worktree.sh leaves it alone.
+"$MD_SCRIPTS/worktree.sh" --stamp-only
+log "exported $n patches to $PATCHES_DIR"

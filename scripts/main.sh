@@ -1,0 +1,67 @@
+#!/bin/bash
+# Usage: scripts/main.sh [--run-dir DIR] [--no-summary] [-c COLLECTION]...
+#
+# The main job, from a fresh Debian 12 machine to the test results:
+#   1. deps      install the Debian packages           (scripts/deps.sh)
+#   2. base      unpack the base tree into a git repo   (scripts/base.sh)
+#   3. worktree  apply patches/ with git am             (scripts/worktree.sh)
+#   4. config    make the test kernel's .config         (scripts/config.sh)
+#   5. build     bzImage and the selftests              (scripts/build.sh)
+#   6. run       boot QEMU with NVDIMMs, run the tests  (scripts/run.sh)
+#   7. summary   one line per test, then "N passed, N failed, N skipped"
+# Everything it makes is under build/ (BUILD_DIR); a second run rebuilds
+# only what changed.  KSRC=/path/to/linux-6.12.y uses another base tree.
+#
+#   --run-dir DIR   keep the run's logs and results in DIR
+#   --no-summary    stop after the run (scripts/test.sh adds host checks
+#                   and prints the summary itself)
+#   -c COLLECTION   run only this selftest collection (repeatable)
+#
+# Exit status: 0 when every test passed and the kernel log is clean.
+
+MD_STEP=main
+. "$(dirname "$0")/lib.sh"
+
+run_dir='' summary=1 run_args=()
+while [ "$#" -gt 0 ]; do
+	case "$1" in
+	-h | --help) usage; exit 0 ;;
+	--run-dir) run_dir=$2; shift 2 ;;
+	--no-summary) summary=0; shift ;;
+	-c | -t) run_args+=("$1" "$2"); shift 2 ;;
+	*) usage >&2; die "unknown argument: $1" ;;
+	esac
+done
+md_paths
+[ -n "$run_dir" ] || run_dir=$BUILD_DIR/runs/$(date +%Y%m%d-%H%M%S)-$$
+mkdir -p "$run_dir"
+run_dir=$(realpath "$run_dir")
+t_all=$(date +%s)
+timings=()
+
+step() {
+	local name=$1 t0 rc=0
+	shift
+	t0=$(date +%s)
+	printf '\n== %s ==\n' "$name" >&2
+	"$@" || rc=$?
+	timings+=("$name $(fmt_secs $(($(date +%s) - t0)))")
+	return "$rc"
+}
+
+step deps "$MD_SCRIPTS/deps.sh"
+step base "$MD_SCRIPTS/base.sh"
+step worktree "$MD_SCRIPTS/worktree.sh"
+step config "$MD_SCRIPTS/config.sh"
+step build "$MD_SCRIPTS/build.sh"
+run_rc=0
+step run "$MD_SCRIPTS/run.sh" --run-dir "$run_dir" "${run_args[@]}" || run_rc=$?
+printf '%s\n' "${timings[@]}" >"$run_dir/timings.txt"
+log "timings: $(printf '%s, ' "${timings[@]}")total $(fmt_secs $(($(date +%s) - t_all)))"
+if [ "$summary" = 0 ]; then
+	exit "$run_rc"
+fi
+printf '\n== summary (%s) ==\n' "$run_dir" >&2
+src=0
+"$MD_SCRIPTS/summary.sh" "$run_dir" || src=$?
+[ "$run_rc" -eq 0 ] && [ "$src" -eq 0 ]

@@ -1,0 +1,134 @@
+#!/bin/bash
+# Usage: scripts/summary.sh [--strict-skips] [RUN_DIR]
+#
+# Prints one line per test of a run (PASS, FAIL or SKIP with its reason),
+# read from RUN_DIR/tap.txt (the guest's kselftest TAP; default:
+# build/runs/latest) and RUN_DIR/host.tap (host checks, if present), then
+# the closing line "N passed, N failed, N skipped".
+#
+# A test program that crashed or timed out counts as failed, and so do the
+# tests it announced but never reported.  Kernel splats (RUN_DIR/splats.txt)
+# count as one failure.  With --strict-skips (the test command), every skip
+# fails the run unless tests/allowed-skips lists it: in QEMU every DAX test
+# must run.
+#
+# Exit status: 0 when nothing failed (and, with --strict-skips, nothing was
+# skipped that is not allowed), 1 otherwise.
+
+MD_STEP=summary
+. "$(dirname "$0")/lib.sh"
+
+strict=0 run_dir=$BUILD_DIR/runs/latest
+while [ "$#" -gt 0 ]; do
+	case "$1" in
+	-h | --help) usage; exit 0 ;;
+	--strict-skips) strict=1; shift ;;
+	-*) usage >&2; die "unknown argument: $1" ;;
+	*) run_dir=$1; shift ;;
+	esac
+done
+[ -d "$run_dir" ] || die "no run folder $run_dir"
+allowed=$MD_REPO/tests/allowed-skips
+
+results=$(
+	for f in "$run_dir/tap.txt" "$run_dir/host.tap"; do
+		if [ -f "$f" ]; then
+			cat "$f"
+		fi
+	done | awk '
+	function emit(res, name, why) {
+		printf "%s\t%s\t%s\n", res, name, why
+	}
+	function close_prog(top, directive,    missing, i) {
+		if (prog == "") return
+		missing = plan - leaves
+		for (i = 0; i < missing; i++)
+			emit("FAIL", prog ": test " (leaves + i + 1) " of " plan, "never reported (crash or timeout)")
+		if (top == "not ok" && leaf_fail == 0 && missing <= 0)
+			emit("FAIL", prog, directive == "" ? "failed" : directive)
+		else if (top == "ok" && leaves == 0 && directive ~ /^SKIP/)
+			emit("SKIP", prog, directive)
+		else if (top == "ok" && leaves == 0)
+			emit("PASS", prog, "")
+		prog = ""
+	}
+	/^# selftests: / {
+		prog = substr($0, 14)
+		plan = 0; leaves = 0; leaf_fail = 0
+		next
+	}
+	prog != "" && /^# 1\.\.[0-9]+/ { plan = substr($2, 4) + 0; next }
+	prog != "" && /^# (not )?ok [0-9]+/ {
+		line = substr($0, 3)
+		res = (line ~ /^not ok/) ? "FAIL" : "PASS"
+		sub(/^(not )?ok [0-9]+ */, "", line)
+		why = ""
+		if (match(line, / # /)) {
+			why = substr(line, RSTART + 3)
+			line = substr(line, 1, RSTART - 1)
+		}
+		if (why ~ /^SKIP/) res = "SKIP"
+		else if (why ~ /^XFAIL/) res = "PASS"
+		split(prog, pp, ": ")
+		emit(res, pp[1] ": " line, why)
+		leaves++
+		if (res == "FAIL") leaf_fail++
+		next
+	}
+	/^(not )?ok [0-9]+ selftests: / {
+		top = ($1 == "not") ? "not ok" : "ok"
+		d = ""
+		if (match($0, / # /)) d = substr($0, RSTART + 3)
+		close_prog(top, d)
+		next
+	}
+	/^(not )?ok [0-9]+ host: / {
+		line = $0
+		res = (line ~ /^not ok/) ? "FAIL" : "PASS"
+		sub(/^(not )?ok [0-9]+ /, "", line)
+		why = ""
+		if (match(line, / # /)) {
+			why = substr(line, RSTART + 3)
+			line = substr(line, 1, RSTART - 1)
+		}
+		if (why ~ /^SKIP/) res = "SKIP"
+		emit(res, line, why)
+	}
+	END { if (prog != "") close_prog("not ok", "no final result (runner killed?)") }
+	'
+)
+if [ -s "$run_dir/splats.txt" ]; then
+	results+=$'\n'"FAIL	kernel log	$(wc -l <"$run_dir/splats.txt") splat lines, see $run_dir/splats.txt"
+fi
+
+pass=0 fail=0 skip=0 bad_skip=0
+while IFS=$'\t' read -r res name why; do
+	[ -n "$res" ] || continue
+	case "$res" in
+	PASS) pass=$((pass + 1)); printf 'PASS  %s\n' "$name" ;;
+	FAIL) fail=$((fail + 1)); printf 'FAIL  %s%s\n' "$name" "${why:+  ($why)}" ;;
+	SKIP)
+		skip=$((skip + 1))
+		note=
+		if [ "$strict" = 1 ]; then
+			if [ -f "$allowed" ] && grep -v '^#' "$allowed" | cut -f1 | grep -qxF "$name"; then
+				note="  [allowed: tests/allowed-skips]"
+			else
+				bad_skip=$((bad_skip + 1))
+				note="  [not allowed under QEMU]"
+			fi
+		fi
+		printf 'SKIP  %s  (%s)%s\n' "$name" "$why" "$note"
+		;;
+	esac
+done <<<"$results"
+
+echo
+[ "$((pass + fail + skip))" -gt 0 ] || { fail=1; echo "no test results found in $run_dir"; }
+printf '%d passed, %d failed, %d skipped\n' "$pass" "$fail" "$skip"
+[ "$fail" -eq 0 ] || exit 1
+if [ "$bad_skip" -gt 0 ]; then
+	echo "$bad_skip skipped tests are not allowed to skip under QEMU (see above)" >&2
+	exit 1
+fi
+exit 0
