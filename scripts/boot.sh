@@ -109,6 +109,15 @@ done
 	printf 'MD_GUEST_CMD=('
 	printf '%q ' "$@"
 	printf ')\n'
+	# Host paths the guest must see even if its tmpfs mounts cover them.
+	printf 'MD_HOST_PATHS=('
+	printf '%q ' "$MD_REPO" "$(realpath "$BUILD_DIR")"
+	for a in "$@"; do
+		case "$a" in
+		/*) [ -e "$a" ] && printf '%q ' "$(realpath "$a")" ;;
+		esac
+	done
+	printf ')\n'
 } >"$run_dir/guest.env"
 
 append="console=ttyS0 loglevel=5 panic=-1 root=/dev/root rootfstype=9p"
@@ -116,7 +125,7 @@ append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
 append+=" init=$MD_SCRIPTS/guest-init.sh ${MD_APPEND:-}"
 qemu_args=(
 	-machine "pc,nvdimm=on,accel=$accel" -cpu "$cpu" -smp 2
-	-m "2G,slots=4,maxmem=$((2048 + 2 * nv_mb + 1024))M"
+	-m "4G,slots=4,maxmem=$((4096 + 2 * nv_mb + 1024))M"
 	-nodefaults -display none -no-reboot
 	-kernel "$kernel" -append "$append"
 	-fsdev "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap"

@@ -7,8 +7,9 @@
 #   2. the uapi headers of that tree ("make headers"), which the selftests
 #      compile against;
 #   3. the selftests: every tests/<target>/ with a Makefile, built with the
-#      tree's tools/testing/selftests/lib.mk and installed, with the
-#      kselftest runner, in build/<base-id>/kselftest-<variant>/install.
+#      tree's tools/testing/selftests/lib.mk, and the kernel's own selftests
+#      listed in tests/kernel-selftests, all installed with the kselftest
+#      runner in build/<base-id>/kselftest-<variant>/install.
 # Progress is one line per step (and a line a minute for long steps); the
 # full output is in build/logs/.
 
@@ -64,5 +65,26 @@ kst_build() {
 		make -s "${args[@]}" COLLECTION="$t" emit_tests >>"$inst/kselftest-list.txt"
 	done
 }
+# The kernel's own selftests from tests/kernel-selftests, built in the
+# tree's selftests folder (output in our obj folder) and installed with
+# their collection's settings.
+mapfile -t ktests < <(list_entries "$MD_REPO/tests/kernel-selftests")
+ktree_build() {
+	local kt coll prog
+	for kt in "${ktests[@]}"; do
+		coll=${kt%%:*}
+		prog=${kt#*:}
+		mkdir -p "$MD_KST/obj/k-$coll" "$inst/$coll"
+		make -C "$ksrc/$coll" KHDR_INCLUDES="-isystem $MD_OBJ/usr/include" \
+			OUTPUT="$MD_KST/obj/k-$coll" "$MD_KST/obj/k-$coll/$prog"
+		cp "$MD_KST/obj/k-$coll/$prog" "$inst/$coll/"
+		if [ -f "$ksrc/$coll/settings" ]; then
+			cp "$ksrc/$coll/settings" "$inst/$coll/"
+		fi
+		echo "$kt" >>"$inst/kselftest-list.txt"
+	done
+}
 run_logged "$MD_LOGS/build-selftests-$MD_VARIANT.log" "selftests (${targets[*]})" kst_build
+run_logged "$MD_LOGS/build-kernel-selftests-$MD_VARIANT.log" \
+	"kernel selftests (${#ktests[@]} programs)" ktree_build
 log "selftests: $(wc -l <"$inst/kselftest-list.txt") programs installed in $inst"

@@ -42,7 +42,14 @@ ln -sf /proc/self/fd/1 /dev/stdout
 ln -sf /proc/self/fd/2 /dev/stderr
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
-for d in /tmp /run /mnt /var/tmp /var/log; do
+# Writable tmpfs over the host's scratch folders; keep the host root
+# reachable under /dev/.host first, so that host paths the run needs (the
+# repository, the build folder: a clone may well live in /tmp) can be bound
+# back after the tmpfs covers them.
+scratch_dirs=(/tmp /run /mnt /var/tmp /var/log)
+mkdir -p /dev/.host
+mount --bind / /dev/.host
+for d in "${scratch_dirs[@]}"; do
 	mount -t tmpfs -o mode=1777 tmpfs "$d"
 done
 mkdir -p "$R"
@@ -52,6 +59,16 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results "$R" || {
 }
 # shellcheck source=/dev/null
 . "$R/guest.env"
+for p in "${MD_HOST_PATHS[@]}"; do
+	for d in "${scratch_dirs[@]}"; do
+		case "$p/" in
+		"$d"/*)
+			mkdir -p "$p"
+			mount --bind "/dev/.host$p" "$p" || fail_setup "cannot bind host path $p"
+			;;
+		esac
+	done
+done
 echo "MAPDIRECT-GUEST: init started at $(cut -d' ' -f1 /proc/uptime)s"
 hostname mapdirect-guest
 

@@ -92,6 +92,12 @@ base_id() {
 	fi
 }
 
+# The entries of a list file such as patches/series: one per line, without
+# comments, blank lines and trailing blanks.
+list_entries() {
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$1"
+}
+
 # Config variant: the Kconfig.snippets fragments, joined with "+".
 MD_FRAGMENTS=${MD_FRAGMENTS:-test}
 

@@ -63,14 +63,19 @@ results=$(
 		res = (line ~ /^not ok/) ? "FAIL" : "PASS"
 		sub(/^(not )?ok [0-9]+ */, "", line)
 		why = ""
-		if (match(line, / # /)) {
+		if (line ~ /^# /) {
+			# "ok 3 # SKIP description" (kselftest.h style)
+			why = substr(line, 3)
+			line = why
+			sub(/^[A-Z]+ */, "", line)
+		} else if (match(line, / # /)) {
 			why = substr(line, RSTART + 3)
 			line = substr(line, 1, RSTART - 1)
 		}
 		if (why ~ /^SKIP/) res = "SKIP"
 		else if (why ~ /^XFAIL/) res = "PASS"
 		split(prog, pp, ": ")
-		emit(res, pp[1] ": " line, why)
+		emit(res, pp[1] "/" pp[2] ": " line, why)
 		leaves++
 		if (res == "FAIL") leaf_fail++
 		next

@@ -37,7 +37,7 @@ PATCHES_DIR=${PATCHES_DIR:-$MD_REPO/patches}
 
 series_file=$PATCHES_DIR/series
 [ -f "$series_file" ] || die "$series_file missing"
-mapfile -t series < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$series_file")
+mapfile -t series < <(list_entries "$series_file")
 for p in "${series[@]}"; do
 	[ -f "$PATCHES_DIR/$p" ] || die "patches/series lists $p, which is not in $PATCHES_DIR"
 done

@@ -7,7 +7,7 @@
 . "$SCRIPTS/lib.sh"
 md_paths
 [ -x "$MD_WT/scripts/checkpatch.pl" ] || fail "no checkpatch.pl in $MD_WT"
-mapfile -t series < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$MD_REPO/patches/series")
+mapfile -t series < <(list_entries "$MD_REPO/patches/series")
 [ "${#series[@]}" -gt 0 ] || pass "no patches in patches/series"
 bad=0
 for p in "${series[@]}"; do

@@ -14,7 +14,7 @@ fi
 g am --abort >/dev/null 2>&1 || true
 g checkout -q -f --detach base
 g clean -q -fdx
-mapfile -t series < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$MD_REPO/patches/series")
+mapfile -t series < <(list_entries "$MD_REPO/patches/series")
 for p in "${series[@]}"; do
 	GIT_COMMITTER_NAME=check GIT_COMMITTER_EMAIL=check@localhost \
 		g am -q "$MD_REPO/patches/$p" || fail "$p does not apply with git am to the pristine base"
