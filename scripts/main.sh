@@ -1,5 +1,5 @@
 #!/bin/bash
-# Usage: scripts/main.sh [--run-dir DIR] [--no-summary] [-c COLLECTION]...
+# Usage: scripts/main.sh [--use-worktree] [--run-dir DIR] [--no-summary] [-c COLLECTION]...
 #
 # The main job, from a fresh Debian 12 machine to the test results:
 #   1. deps      install the Debian packages           (scripts/deps.sh)
@@ -12,6 +12,9 @@
 # Everything it makes is under build/ (BUILD_DIR); a second run rebuilds
 # only what changed.  KSRC=/path/to/linux-6.12.y uses another base tree.
 #
+#   --use-worktree  build the work tree as it is (commits and changes not
+#                   yet exported to patches/ included) instead of applying
+#                   patches/: for trying a change before exporting it
 #   --run-dir DIR   keep the run's logs and results in DIR
 #   --no-summary    stop after the run (scripts/test.sh adds host checks
 #                   and prints the summary itself)
@@ -22,12 +25,13 @@
 MD_STEP=main
 . "$(dirname "$0")/lib.sh"
 
-run_dir='' summary=1 run_args=()
+run_dir='' summary=1 run_args=() use_wt=0
 while [ "$#" -gt 0 ]; do
 	case "$1" in
 	-h | --help) usage; exit 0 ;;
 	--run-dir) run_dir=$2; shift 2 ;;
 	--no-summary) summary=0; shift ;;
+	--use-worktree) use_wt=1; shift ;;
 	-c | -t) run_args+=("$1" "$2"); shift 2 ;;
 	*) usage >&2; die "unknown argument: $1" ;;
 	esac
@@ -51,7 +55,11 @@ step() {
 
 step deps "$MD_SCRIPTS/deps.sh"
 step base "$MD_SCRIPTS/base.sh"
-step worktree "$MD_SCRIPTS/worktree.sh"
+if [ "$use_wt" = 1 ]; then
+	log "--use-worktree: building $MD_WT as it is, not patches/"
+else
+	step worktree "$MD_SCRIPTS/worktree.sh"
+fi
 step config "$MD_SCRIPTS/config.sh"
 step build "$MD_SCRIPTS/build.sh"
 run_rc=0
