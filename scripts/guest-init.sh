@@ -110,6 +110,10 @@ check_mount() {
 }
 check_mount /mnt/dax-xfs dax
 check_mount /mnt/dax-ext4 dax
+# Reflink stays on (mkfs.xfs default), so the shared-extent rules of
+# MAP_DIRECT can be tested.
+xfs_info /mnt/dax-xfs | grep -o 'reflink=[01]' | sed 's|^|/mnt/dax-xfs: |' >>"$evidence"
+grep -q 'reflink=1' "$evidence" || fail_setup "XFS on pmem0 has no reflink"
 
 # --- Non-DAX twins on tmpfs-backed loop images -----------------------------
 mkdir -p /tmp/images
