@@ -7,6 +7,7 @@ set -euo pipefail
 MD_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MD_SCRIPTS=$MD_REPO/scripts
 BUILD_DIR=${BUILD_DIR:-$MD_REPO/build}
+MD_LOGS=$BUILD_DIR/logs
 # shellcheck source=scripts/base.env
 . "$MD_SCRIPTS/base.env"
 
@@ -111,7 +112,6 @@ md_paths() {
 	MD_VARIANT=${MD_FRAGMENTS// /+}
 	MD_OBJ=$MD_TREE_DIR/obj-$MD_VARIANT
 	MD_KST=$MD_TREE_DIR/kselftest-$MD_VARIANT
-	MD_LOGS=$BUILD_DIR/logs
 	mkdir -p "$MD_LOGS"
 }
 
@@ -125,6 +125,7 @@ run_logged() {
 	shift 2
 	local t0 pid rc=0 n
 	t0=$(date +%s)
+	mkdir -p "$(dirname "$logf")"
 	: >"$logf"
 	"$@" >>"$logf" 2>&1 &
 	pid=$!
