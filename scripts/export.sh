@@ -26,9 +26,14 @@ n=$(g rev-list --count base..HEAD)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 if [ "$n" -gt 0 ]; then
-	g format-patch -q --zero-commit --base=base --cover-letter --thread=shallow \
+	# No Message-Id/threading and zeroed commit ids: the same commits
+	# always export to the same files, wherever they were applied.
+	g format-patch -q --zero-commit --no-thread --base=base --cover-letter \
 		-o "$tmp" base..HEAD
 	cover=$tmp/0000-cover-letter.patch
+	# The cover letter is dated like the newest patch, not "now".
+	date=$(g log -1 --format=%aD HEAD)
+	sed -i "s/^Date: .*/Date: $date/" "$cover"
 	if [ -f "$COVER_TEXT" ]; then
 		subject=$(head -n 1 "$COVER_TEXT")
 		awk -v subj="$subject" -v body="$COVER_TEXT" '

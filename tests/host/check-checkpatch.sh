@@ -31,4 +31,4 @@ for p in "${series[@]}"; do
 	done <<<"$out"
 done
 [ "$bad" = 0 ] || fail "checkpatch --strict reports unjustified problems (see above)"
-pass "${#series[@]} patches checkpatch --strict clean"
+pass "${#series[@]} patches: checkpatch --strict reports nothing unjustified"
