@@ -54,6 +54,7 @@ results=$(
 	}
 	/^# selftests: / {
 		prog = substr($0, 14)
+		sub(/: /, "/", prog)
 		plan = 0; leaves = 0; leaf_fail = 0
 		next
 	}
@@ -74,8 +75,7 @@ results=$(
 		}
 		if (why ~ /^SKIP/) res = "SKIP"
 		else if (why ~ /^XFAIL/) res = "PASS"
-		split(prog, pp, ": ")
-		emit(res, pp[1] "/" pp[2] ": " line, why)
+		emit(res, prog ": " line, why)
 		leaves++
 		if (res == "FAIL") leaf_fail++
 		next

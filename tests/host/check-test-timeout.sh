@@ -16,6 +16,6 @@ echo "timeout=5" >"$inst/hang/settings"
 echo "hang:hang.sh" >"$inst/kselftest-list.txt"
 "$SCRIPTS/boot.sh" --run-dir "$d/run" --timeout 300 -- "$SCRIPTS/guest-run.sh" "$inst" || true
 grep -q 'TIMEOUT 5 seconds' "$d/run/tap.txt" || fail "the runner did not time the test out"
-expect_failure "summary of a timed-out test" '^FAIL  hang: hang\.sh.*TIMEOUT' '^0 passed, 1 failed, 0 skipped$' -- \
+expect_failure "summary of a timed-out test" '^FAIL  hang/hang\.sh.*TIMEOUT' '^0 passed, 1 failed, 0 skipped$' -- \
 	"$SCRIPTS/summary.sh" "$d/run"
 pass "a hanging test is timed out and counted as failed"
