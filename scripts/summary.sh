@@ -39,6 +39,24 @@ results=$(
 	function emit(res, name, why) {
 		printf "%s\t%s\t%s\n", res, name, why
 	}
+	# Split a TAP result line ("[not ]ok N name[ # DIRECTIVE]", or
+	# kselftest.h-style "ok N # SKIP name") into res, name and why.
+	function parse_result(line) {
+		res = (line ~ /^not ok/) ? "FAIL" : "PASS"
+		sub(/^(not )?ok [0-9]+ */, "", line)
+		why = ""
+		if (line ~ /^# /) {
+			why = substr(line, 3)
+			line = why
+			sub(/^[A-Z]+ */, "", line)
+		} else if (match(line, / # /)) {
+			why = substr(line, RSTART + 3)
+			line = substr(line, 1, RSTART - 1)
+		}
+		if (why ~ /^SKIP/) res = "SKIP"
+		else if (why ~ /^XFAIL/) res = "PASS"
+		name = line
+	}
 	function close_prog(top, directive,    missing, i) {
 		if (prog == "") return
 		missing = plan - leaves
@@ -60,22 +78,8 @@ results=$(
 	}
 	prog != "" && /^# 1\.\.[0-9]+/ { plan = substr($2, 4) + 0; next }
 	prog != "" && /^# (not )?ok [0-9]+/ {
-		line = substr($0, 3)
-		res = (line ~ /^not ok/) ? "FAIL" : "PASS"
-		sub(/^(not )?ok [0-9]+ */, "", line)
-		why = ""
-		if (line ~ /^# /) {
-			# "ok 3 # SKIP description" (kselftest.h style)
-			why = substr(line, 3)
-			line = why
-			sub(/^[A-Z]+ */, "", line)
-		} else if (match(line, / # /)) {
-			why = substr(line, RSTART + 3)
-			line = substr(line, 1, RSTART - 1)
-		}
-		if (why ~ /^SKIP/) res = "SKIP"
-		else if (why ~ /^XFAIL/) res = "PASS"
-		emit(res, prog ": " line, why)
+		parse_result(substr($0, 3))
+		emit(res, prog ": " name, why)
 		leaves++
 		if (res == "FAIL") leaf_fail++
 		next
@@ -88,16 +92,8 @@ results=$(
 		next
 	}
 	/^(not )?ok [0-9]+ host: / {
-		line = $0
-		res = (line ~ /^not ok/) ? "FAIL" : "PASS"
-		sub(/^(not )?ok [0-9]+ /, "", line)
-		why = ""
-		if (match(line, / # /)) {
-			why = substr(line, RSTART + 3)
-			line = substr(line, 1, RSTART - 1)
-		}
-		if (why ~ /^SKIP/) res = "SKIP"
-		emit(res, line, why)
+		parse_result($0)
+		emit(res, name, why)
 	}
 	END { if (prog != "") close_prog("not ok", "no final result (runner killed?)") }
 	'
