@@ -17,6 +17,27 @@ PATCHES_DIR=${PATCHES_DIR:-$MD_REPO/patches}
 COVER_TEXT=$MD_REPO/Documentation/cover-letter.txt
 
 g() { git -C "$MD_WT" "$@"; }
+
+# The summary line of the newest scripts/test.sh run of exactly these
+# commits (same tree), for the cover letter.
+test_results() {
+	local tree d line i runs
+	tree=$(g rev-parse 'HEAD^{tree}')
+	# test-YYYYmmdd-HHMMSS-PID: the glob sorts them oldest first
+	runs=("$BUILD_DIR"/runs/test-*)
+	for ((i = ${#runs[@]} - 1; i >= 0; i--)); do
+		d=${runs[i]}
+		if [ ! -f "$d/tree" ] || [ ! -f "$d/summary.txt" ]; then
+			continue
+		fi
+		[ "$(cat "$d/tree")" = "$tree" ] || continue
+		line=$(tail -n 1 "$d/summary.txt")
+		printf 'scripts/test.sh on this series (%s): %s\n' \
+			"$(basename "$d" | cut -d- -f2)" "$line"
+		return
+	done
+	echo 'scripts/test.sh has not been run on exactly this series yet.'
+}
 [ -d "$MD_WT/.git" ] || die "no work tree at $MD_WT: run scripts/worktree.sh first"
 dirty=$(g status --porcelain --untracked-files=no | head -n 5)
 [ -z "$dirty" ] || die "uncommitted changes in $MD_WT would not be exported:
@@ -36,12 +57,17 @@ if [ "$n" -gt 0 ]; then
 	sed -i "s/^Date: .*/Date: $date/" "$cover"
 	if [ -f "$COVER_TEXT" ]; then
 		subject=$(head -n 1 "$COVER_TEXT")
-		awk -v subj="$subject" -v body="$COVER_TEXT" '
+		results=$(test_results)
+		awk -v subj="$subject" -v body="$COVER_TEXT" -v results="$results" '
 			/\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subj) }
 			/^\*\*\* BLURB HERE \*\*\*$/ {
-				while ((getline l < body) > 0)
-					if (++i > 2)
-						print l
+				while ((getline l < body) > 0) {
+					if (++i <= 2)
+						continue
+					if (l == "@TEST_RESULTS@")
+						l = results
+					print l
+				}
 				next
 			}
 			{ print }' "$cover" >"$cover.new"

@@ -44,6 +44,9 @@ done
 
 printf '\n== summary (%s) ==\n' "$run_dir" >&2
 src=0
-"$MD_SCRIPTS/summary.sh" --strict-skips "$run_dir" || src=$?
+"$MD_SCRIPTS/summary.sh" --strict-skips "$run_dir" >"$run_dir/summary.txt" || src=$?
+cat "$run_dir/summary.txt"
+# What was tested, for the cover letter (scripts/export.sh).
+git -C "$MD_WT" rev-parse 'HEAD^{tree}' >"$run_dir/tree" 2>/dev/null || true
 log "test command took $(fmt_secs $(($(date +%s) - t0)))"
 [ "$main_rc" -eq 0 ] && [ "$src" -eq 0 ]
