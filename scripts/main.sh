@@ -1,5 +1,6 @@
 #!/bin/bash
-# Usage: scripts/main.sh [--use-worktree] [--run-dir DIR] [--no-summary] [-c COLLECTION]...
+# Usage: scripts/main.sh [--use-worktree] [--run-dir DIR] [--no-summary]
+#                        [--no-debug] [-c COLLECTION]... [-t COLLECTION:TEST]
 #
 # The main job, from a fresh Debian 12 machine to the test results:
 #   1. deps      install the Debian packages           (scripts/deps.sh)
@@ -8,6 +9,8 @@
 #   4. config    make the test kernel's .config         (scripts/config.sh)
 #   5. build     bzImage and the selftests              (scripts/build.sh)
 #   6. run       boot QEMU with NVDIMMs, run the tests  (scripts/run.sh)
+#      then config, build and run again with the "debug" fragment (lockdep,
+#      DEBUG_VM, DEBUG_ATOMIC_SLEEP, KASAN) for tests/debug-collections
 #   7. summary   one line per test, then "N passed, N failed, N skipped"
 # Everything it makes is under build/ (BUILD_DIR); a second run rebuilds
 # only what changed.  KSRC=/path/to/linux-6.12.y uses another base tree.
@@ -18,21 +21,26 @@
 #   --run-dir DIR   keep the run's logs and results in DIR
 #   --no-summary    stop after the run (scripts/test.sh adds host checks
 #                   and prints the summary itself)
-#   -c COLLECTION   run only this selftest collection (repeatable)
+#   --no-debug      skip the debug-kernel pass
+#   -c COLLECTION   run only this selftest collection (repeatable); the
+#                   debug pass runs only those of them it lists
+#   -t COLLECTION:TEST  run only this test program (no debug pass)
 #
 # Exit status: 0 when every test passed and the kernel log is clean.
 
 MD_STEP=main
 . "$(dirname "$0")/lib.sh"
 
-run_dir='' summary=1 run_args=() use_wt=0
+run_dir='' summary=1 run_args=() use_wt=0 debug=1 cols=()
 while [ "$#" -gt 0 ]; do
 	case "$1" in
 	-h | --help) usage; exit 0 ;;
 	--run-dir) run_dir=$2; shift 2 ;;
 	--no-summary) summary=0; shift ;;
 	--use-worktree) use_wt=1; shift ;;
-	-c | -t) run_args+=("$1" "$2"); shift 2 ;;
+	--no-debug) debug=0; shift ;;
+	-c) run_args+=("$1" "$2"); cols+=("$2"); shift 2 ;;
+	-t) run_args+=("$1" "$2"); debug=0; shift 2 ;;
 	*) usage >&2; die "unknown argument: $1" ;;
 	esac
 done
@@ -64,6 +72,25 @@ step config "$MD_SCRIPTS/config.sh"
 step build "$MD_SCRIPTS/build.sh"
 run_rc=0
 step run "$MD_SCRIPTS/run.sh" --run-dir "$run_dir" "${run_args[@]}" || run_rc=$?
+
+# The debug pass: the collections of tests/debug-collections (those among
+# the -c ones, if given) again, on the debug kernel.
+debug_args=()
+if [ "$debug" = 1 ]; then
+	while IFS= read -r c; do
+		if [ "${#cols[@]}" -eq 0 ] || printf '%s\n' "${cols[@]}" | grep -qxF "$c"; then
+			debug_args+=(-c "$c")
+		fi
+	done < <(list_entries "$MD_REPO/tests/debug-collections")
+fi
+if [ "${#debug_args[@]}" -gt 0 ]; then
+	dbg_env=(env MD_FRAGMENTS="$MD_FRAGMENTS debug")
+	step "config (debug)" "${dbg_env[@]}" "$MD_SCRIPTS/config.sh" || run_rc=$?
+	step "build (debug)" "${dbg_env[@]}" "$MD_SCRIPTS/build.sh" || run_rc=$?
+	step "run (debug)" "${dbg_env[@]}" "$MD_SCRIPTS/run.sh" \
+		--run-dir "$run_dir/debug" "${debug_args[@]}" || run_rc=$?
+	ln -sfn "$run_dir" "$BUILD_DIR/runs/latest"
+fi
 printf '%s\n' "${timings[@]}" >"$run_dir/timings.txt"
 log "timings: $(printf '%s, ' "${timings[@]}")total $(fmt_secs $(($(date +%s) - t_all)))"
 if [ "$summary" = 0 ]; then

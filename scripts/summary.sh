@@ -3,7 +3,8 @@
 #
 # Prints one line per test of a run (PASS, FAIL or SKIP with its reason),
 # read from RUN_DIR/tap.txt (the guest's kselftest TAP; default:
-# build/runs/latest) and RUN_DIR/host.tap (host checks, if present), then
+# build/runs/latest), RUN_DIR/debug/tap.txt (the debug-kernel pass, names
+# prefixed "debug: ") and RUN_DIR/host.tap (host checks), if present, then
 # the closing line "N passed, N failed, N skipped".
 #
 # A test program that crashed or timed out counts as failed, and so do the
@@ -30,14 +31,11 @@ done
 [ -d "$run_dir" ] || die "no run folder $run_dir"
 allowed=$MD_REPO/tests/allowed-skips
 
-results=$(
-	for f in "$run_dir/tap.txt" "$run_dir/host.tap"; do
-		if [ -f "$f" ]; then
-			cat "$f"
-		fi
-	done | awk '
+# The results of one TAP file; $2 prefixes every test name.
+parse_tap() {
+	awk -v pfx="$2" '
 	function emit(res, name, why) {
-		printf "%s\t%s\t%s\n", res, name, why
+		printf "%s\t%s%s\t%s\n", res, pfx, name, why
 	}
 	# Split a TAP result line ("[not ]ok N name[ # DIRECTIVE]", or
 	# kselftest.h-style "ok N # SKIP name") into res, name and why.
@@ -96,11 +94,25 @@ results=$(
 		emit(res, name, why)
 	}
 	END { if (prog != "") close_prog("not ok", "no final result (runner killed?)") }
-	'
+	' "$1"
+}
+
+# The run's results: guest TAP, the debug-kernel pass (if any), host checks;
+# splats of each guest kernel log count as one failure.
+results=$(
+	for part in "$run_dir/tap.txt:" "$run_dir/debug/tap.txt:debug: " "$run_dir/host.tap:"; do
+		f=${part%%:*}
+		if [ -f "$f" ]; then
+			parse_tap "$f" "${part#*:}"
+		fi
+	done
+	for s in "$run_dir/splats.txt:kernel log" "$run_dir/debug/splats.txt:debug: kernel log"; do
+		f=${s%%:*}
+		if [ -s "$f" ]; then
+			printf 'FAIL\t%s\t%s splat lines, see %s\n' "${s#*:}" "$(wc -l <"$f")" "$f"
+		fi
+	done
 )
-if [ -s "$run_dir/splats.txt" ]; then
-	results+=$'\n'"FAIL	kernel log	$(wc -l <"$run_dir/splats.txt") splat lines, see $run_dir/splats.txt"
-fi
 
 pass=0 fail=0 skip=0 bad_skip=0
 while IFS=$'\t' read -r res name why; do
