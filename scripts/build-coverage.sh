@@ -1,11 +1,13 @@
 #!/bin/bash
-# Usage: scripts/build-coverage.sh [--arch LIST] [--files PATTERN] [-j N]
+# Usage: scripts/build-coverage.sh [--arch LIST] [--files PATTERN]
+#                                  [--tables-only] [--tree DIR] [-j N]
 #
 # Build coverage of the series: compiles the object of every .c file the
 # series touches (git diff --name-only base..HEAD in the work tree, after
 # scripts/worktree.sh), plus the per-architecture extra objects listed in
-# EXTRA_OBJS below, once from the base and once from the series, and
-# compares the compiler warnings of the two builds.
+# EXTRA_OBJS below (the objects that compile each architecture's syscall
+# table), once from the base and once from the series, and compares the
+# compiler warnings of the two builds.
 #
 # Each file is given to one configuration:
 #   x86_64       host gcc, allmodconfig (everything outside arch/ by default)
@@ -23,7 +25,15 @@
 #   arm64        gcc-aarch64-linux-gnu, defconfig (arch/arm64, FILE_CONFIG
 #                entries such as drivers/soc/qcom/rmtfs_mem.c)
 #   s390, riscv, parisc: defconfig with their Debian cross compilers, for
-#                arch/<a> files and EXTRA_OBJS.
+#                arch/<a> files and EXTRA_OBJS (s390 with COMPAT, for the
+#                31-bit table).
+#   mips64       gcc-mips64-linux-gnuabi64, 64r2_defconfig (64-bit with o32
+#                and n32 emulation: the n32, n64 and o32-compat tables)
+#   parisc64     ARCH=parisc64 with gcc-hppa64-linux-gnu,
+#                generic-64bit_defconfig (the compat column of the parisc
+#                table)
+#   alpha, m68k, sh: defconfig with their Debian cross compilers, only for
+#                their syscall tables.
 # An object that kbuild compiles but the configuration does not enable
 # (not in obj-y/obj-m) is reported as not covered, not as built.
 # CONFIG_WERROR (and every other *WERROR option) is disabled so that
@@ -43,11 +53,22 @@
 # A file that fails on both is reported as "fails on base too" with its
 # first error.  The report (covered/touched per architecture, then every
 # touched file that is not covered, with the reason) is printed and written
-# to build/coverage-report.txt.
+# to build/coverage-report.txt.  The report also lists every syscall table
+# of the series tree (find arch scripts -name 'syscall*.tbl') with the
+# objects that compiled it, or why none did (no Debian cross compiler for
+# the architecture, configuration not run, build failure).
 #
 # Options:
 #   --arch LIST      only these configurations (comma or space separated)
-#   --files PATTERN  only the touched files that match this grep -e pattern
+#   --files PATTERN  only the touched files and extra objects that match this
+#                    grep -e pattern
+#   --tables-only    only the syscall table objects (EXTRA_OBJS), not the
+#                    touched .c files
+#   --tree DIR       check the series as committed in DIR, a git worktree of
+#                    the work tree's repository (a developer's branch on top
+#                    of "base"), instead of the work tree; scripts/worktree.sh
+#                    is not run and the series objects go to
+#                    coverage/<config>-series-<basename of DIR>
 #   -j N             make -j N for configuration and prepare (default: nproc)
 #
 # The base and series objects of a file are compiled in parallel (two
@@ -71,24 +92,56 @@ CONFIGS=(
 	"riscv-nommu|riscv|riscv64-linux-gnu-|gcc-riscv64-linux-gnu|nommu_virt_defconfig|MISC_FILESYSTEMS MTD ROMFS_FS ROMFS_BACKED_BY_MTD"
 	"arm|arm|arm-linux-gnueabi-|gcc-arm-linux-gnueabi|allmodconfig|"
 	"arm64|arm64|aarch64-linux-gnu-|gcc-aarch64-linux-gnu|defconfig|"
-	"s390|s390|s390x-linux-gnu-|gcc-s390x-linux-gnu|defconfig|"
+	"s390|s390|s390x-linux-gnu-|gcc-s390x-linux-gnu|defconfig|COMPAT"
 	"riscv|riscv|riscv64-linux-gnu-|gcc-riscv64-linux-gnu|defconfig|"
 	"parisc|parisc|hppa-linux-gnu-|gcc-hppa-linux-gnu|defconfig|"
+	"mips64|mips|mips64-linux-gnuabi64-|gcc-mips64-linux-gnuabi64|64r2_defconfig|"
+	"parisc64|parisc64|hppa64-linux-gnu-|gcc-hppa64-linux-gnu|generic-64bit_defconfig|"
+	"alpha|alpha|alpha-linux-gnu-|gcc-alpha-linux-gnu|defconfig|"
+	"m68k|m68k|m68k-linux-gnu-|gcc-m68k-linux-gnu|defconfig|"
+	"sh|sh|sh4-linux-gnu-|gcc-sh4-linux-gnu|defconfig|"
 )
 
-# Objects to build in addition to the touched .c files: "config path.o".
-# Once the series adds a syscall, list each architecture's syscall table
-# object here, e.g.
-#   "x86_64 arch/x86/entry/syscall_64.o"
-#   "x86_64 arch/x86/entry/syscall_32.o"
-#   "arm64 arch/arm64/kernel/sys.o"
-#   "powerpc arch/powerpc/kernel/systbl.o"      (from systbl.c)
-#   "s390 arch/s390/kernel/syscall.o"
-#   "riscv arch/riscv/kernel/syscall_table.o"
-#   "parisc arch/parisc/kernel/syscall.o"
-#   "mips arch/mips/kernel/scall32-o32.o"
-#   "sparc64 arch/sparc/kernel/systbls_64.o"
-EXTRA_OBJS=()
+# Objects to build in addition to the touched .c files:
+# "config path.o table...", the tables being the syscall tables whose
+# generated headers the object includes (for the report).  These are the
+# syscall table objects of every architecture that has a Debian cross
+# compiler; an object whose configuration does not enable it (e.g. x32 when
+# the toolchain lacks it) is reported as not covered.
+T_X64=arch/x86/entry/syscalls/syscall_64.tbl
+T_X32=arch/x86/entry/syscalls/syscall_32.tbl
+T_GEN=scripts/syscall.tbl
+T_MIPS=arch/mips/kernel/syscalls
+EXTRA_OBJS=(
+	"x86_64 arch/x86/entry/syscall_64.o $T_X64"
+	"x86_64 arch/x86/entry/syscall_32.o $T_X32"
+	"x86_64 arch/x86/entry/syscall_x32.o $T_X64"
+	"um arch/x86/um/sys_call_table_64.o $T_X64"
+	"arm64 arch/arm64/kernel/sys.o $T_GEN"
+	"arm64 arch/arm64/kernel/sys32.o arch/arm64/tools/syscall_32.tbl"
+	"riscv arch/riscv/kernel/syscall_table.o $T_GEN"
+	"riscv arch/riscv/kernel/compat_syscall_table.o $T_GEN"
+	"arc arch/arc/kernel/sys.o $T_GEN"
+	"arm arch/arm/kernel/entry-common.o arch/arm/tools/syscall.tbl"
+	"powerpc arch/powerpc/kernel/systbl.o arch/powerpc/kernel/syscalls/syscall.tbl"
+	"s390 arch/s390/kernel/entry.o arch/s390/kernel/syscalls/syscall.tbl"
+	"sparc64 arch/sparc/kernel/systbls_64.o arch/sparc/kernel/syscalls/syscall.tbl"
+	"mips arch/mips/kernel/scall32-o32.o $T_MIPS/syscall_o32.tbl"
+	"mips64 arch/mips/kernel/scall64-n64.o $T_MIPS/syscall_n64.tbl"
+	"mips64 arch/mips/kernel/scall64-n32.o $T_MIPS/syscall_n32.tbl"
+	"mips64 arch/mips/kernel/scall64-o32.o $T_MIPS/syscall_o32.tbl"
+	"parisc arch/parisc/kernel/syscall.o arch/parisc/kernel/syscalls/syscall.tbl"
+	"parisc64 arch/parisc/kernel/syscall.o arch/parisc/kernel/syscalls/syscall.tbl"
+	"alpha arch/alpha/kernel/systbls.o arch/alpha/kernel/syscalls/syscall.tbl"
+	"m68k arch/m68k/kernel/syscalltable.o arch/m68k/kernel/syscalls/syscall.tbl"
+	"sh arch/sh/kernel/syscalls_32.o arch/sh/kernel/syscalls/syscall.tbl"
+)
+
+# Syscall tables that no configuration here compiles: "table|reason".
+TABLES_NOT_COVERED=(
+	"arch/microblaze/kernel/syscalls/syscall.tbl|Debian has no microblaze cross compiler"
+	"arch/xtensa/kernel/syscalls/syscall.tbl|Debian has no xtensa cross compiler"
+)
 
 # Files outside arch/ that x86_64 allmodconfig does not enable, with the
 # configuration that does: "file config".
@@ -103,12 +156,14 @@ NOT_COVERED=(
 	"^drivers/video/fbdev/pxa3xx-gcu\.c$|PXA3XX_GCU needs FB_PXA (ARCH_PXA, ARMv5), which neither x86_64 nor arm allmodconfig enables; no pxa_defconfig configuration yet"
 )
 
-arch_sel='' files_pat='' jobs=$(nproc)
+arch_sel='' files_pat='' jobs=$(nproc) tables_only=0 tree=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
 	--arch) [ $# -ge 2 ] || die "--arch needs a value"; arch_sel=${2//,/ }; shift 2 ;;
 	--files) [ $# -ge 2 ] || die "--files needs a value"; files_pat=$2; shift 2 ;;
+	--tables-only) tables_only=1; shift ;;
+	--tree) [ $# -ge 2 ] || die "--tree needs a value"; tree=$2; shift 2 ;;
 	-j) [ $# -ge 2 ] || die "-j needs a value"; jobs=$2; shift 2 ;;
 	-j*) jobs=${1#-j}; shift ;;
 	*) usage >&2; die "unknown argument: $1" ;;
@@ -177,7 +232,17 @@ config_of() {
 }
 
 md_paths
-"$MD_SCRIPTS/worktree.sh"
+# The series tree and the suffix of its object directories.
+if [ -n "$tree" ]; then
+	SERIES_SRC=$(realpath "$tree") || die "--tree $tree: no such directory"
+	git -C "$SERIES_SRC" rev-parse -q --verify 'base^{commit}' >/dev/null ||
+		die "--tree $tree: no tag 'base' there (not a worktree of $MD_WT?)"
+	SERIES_DIR=series-$(basename "$SERIES_SRC")
+else
+	"$MD_SCRIPTS/worktree.sh"
+	SERIES_SRC=$MD_WT
+	SERIES_DIR=series
+fi
 
 BASE_SRC=$MD_TREE_DIR/coverage-base
 COV_DIR=$MD_TREE_DIR/coverage
@@ -193,40 +258,52 @@ else
 	git -C "$MD_WT" worktree prune
 	git -C "$MD_WT" worktree add -q --detach "$BASE_SRC" base
 fi
-log "base tree $BASE_SRC at $(git -C "$BASE_SRC" rev-parse --short HEAD), series $MD_WT at $(git -C "$MD_WT" rev-parse --short HEAD)"
+log "base tree $BASE_SRC at $(git -C "$BASE_SRC" rev-parse --short HEAD), series $SERIES_SRC at $(git -C "$SERIES_SRC" rev-parse --short HEAD)"
 
-# Work list: "config obj src" per line, or "-reason obj src" when not
-# covered.
-mapfile -t touched < <(git -C "$MD_WT" diff --name-only base..HEAD -- '*.c')
-[ "${#touched[@]}" -gt 0 ] || die "the series touches no .c file (git diff base..HEAD in $MD_WT)"
+# Work list: "config|obj|src|tables" per line, or "-reason|obj|src|" when
+# not covered; tables only for EXTRA_OBJS.
+touched=()
+if [ "$tables_only" = 0 ]; then
+	mapfile -t touched < <(git -C "$SERIES_SRC" diff --name-only base..HEAD -- '*.c')
+	[ "${#touched[@]}" -gt 0 ] || die "the series touches no .c file (git diff base..HEAD in $SERIES_SRC)"
+fi
 work=()
 for f in "${touched[@]}"; do
 	if [ -n "$files_pat" ] && ! grep -q -e "$files_pat" <<<"$f"; then
 		continue
 	fi
-	work+=("$(config_of "$f")|${f%.c}.o|$f")
+	work+=("$(config_of "$f")|${f%.c}.o|$f|")
 done
 for e in "${EXTRA_OBJS[@]}"; do
-	read -r c o <<<"$e"
+	read -r c o tbls <<<"$e"
 	if [ -n "$files_pat" ] && ! grep -q -e "$files_pat" <<<"$o"; then
 		continue
 	fi
-	work+=("$c|$o|$o (extra object)")
+	work+=("$c|$o|$o (extra object)|$tbls")
 done
-[ "${#work[@]}" -gt 0 ] || die "no touched file matches --files '$files_pat'"
-log "${#work[@]} objects to check (of ${#touched[@]} touched .c files)"
+[ "${#work[@]}" -gt 0 ] || die "nothing to check: no touched file or extra object matches --files '$files_pat'"
+log "${#work[@]} objects to check (${#touched[@]} touched .c files, tables only: $tables_only)"
 
 NICE=(nice -n 19)
 CCACHE=''
 command -v ccache >/dev/null 2>&1 && CCACHE='ccache '
 
+# Object directory of configuration $1 for tree $2 (base|series).
+objdir() {
+	if [ "$2" = base ]; then
+		echo "$COV_DIR/$1-base"
+	else
+		echo "$COV_DIR/$1-$SERIES_DIR"
+	fi
+}
+
 # make for configuration $1 in tree $2 (base|series), rest: make arguments.
 kmake() {
 	local c=$1 which=$2 src
 	shift 2
-	src=$MD_WT
+	src=$SERIES_SRC
 	[ "$which" = base ] && src=$BASE_SRC
-	"${NICE[@]}" make -C "$src" O="$COV_DIR/$c-$which" ARCH="${C_ARCH[$c]}" \
+	"${NICE[@]}" make -C "$src" O="$(objdir "$c" "$which")" ARCH="${C_ARCH[$c]}" \
 		CROSS_COMPILE="${C_CROSS[$c]}" CC="$CCACHE${C_CROSS[$c]}gcc" \
 		HOSTCC="${CCACHE}gcc" "$@"
 }
@@ -265,7 +342,7 @@ werror_syms() {
 # the extra options on.  $1 config, $2 which.
 configure_cmd() {
 	local c=$1 which=$2 o cfg i
-	o=$COV_DIR/$c-$which
+	o=$(objdir "$c" "$which")
 	cfg=$o/.config
 	kmake "$c" "$which" "${C_TARGET[$c]}"
 	for i in 1 2; do
@@ -280,7 +357,7 @@ configure_cmd() {
 		done < <(werror_syms "$cfg")
 		opts+=(--enable DEBUG_INFO_NONE --disable DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT
 			--disable DEBUG_INFO_DWARF4 --disable DEBUG_INFO_DWARF5)
-		"$MD_WT/scripts/config" --file "$cfg" "${opts[@]}"
+		"$SERIES_SRC/scripts/config" --file "$cfg" "${opts[@]}"
 		kmake "$c" "$which" olddefconfig
 		[ "$i" = 1 ] || break
 	done
@@ -293,12 +370,13 @@ configure_cmd() {
 # Configure and prepare both trees of configuration $1 (in parallel).
 # Reuses a configuration made earlier with the same recipe.
 prepare_config() {
-	local c=$1 which recipe stamp pids=() rc=0
+	local c=$1 which recipe stamp pids=() rc=0 o
 	recipe="${C_ARCH[$c]}|${C_CROSS[$c]}|${C_TARGET[$c]}|${C_OPTS[$c]}|$CCACHE"
 	for which in series base; do
-		stamp=$COV_DIR/$c-$which/.coverage-config
-		mkdir -p "$COV_DIR/$c-$which"
-		if [ -f "$COV_DIR/$c-$which/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$recipe" ]; then
+		o=$(objdir "$c" "$which")
+		stamp=$o/.coverage-config
+		mkdir -p "$o"
+		if [ -f "$o/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$recipe" ]; then
 			continue
 		fi
 		rm -f "$stamp"
@@ -306,10 +384,10 @@ prepare_config() {
 			configure_cmd "$c" "$which" || return 1
 		printf '%s\n' "$recipe" >"$stamp"
 	done
-	if ! cmp -s <(grep '^CONFIG_' "$COV_DIR/$c-series/.config") \
-		<(grep '^CONFIG_' "$COV_DIR/$c-base/.config"); then
-		warn "$c: base and series configurations differ: $(diff <(grep '^CONFIG_' "$COV_DIR/$c-base/.config") \
-			<(grep '^CONFIG_' "$COV_DIR/$c-series/.config") | grep -c '^[<>]') lines"
+	if ! cmp -s <(grep '^CONFIG_' "$(objdir "$c" series)/.config") \
+		<(grep '^CONFIG_' "$(objdir "$c" base)/.config"); then
+		warn "$c: base and series configurations differ: $(diff <(grep '^CONFIG_' "$(objdir "$c" base)/.config") \
+			<(grep '^CONFIG_' "$(objdir "$c" series)/.config") | grep -c '^[<>]') lines"
 	fi
 	for which in series base; do
 		run_logged "$MD_LOGS/coverage-$c-$which-prepare.log" "$c $which: make prepare" \
@@ -338,6 +416,7 @@ srcarch() {
 	case ${C_ARCH[$1]} in
 	x86_64 | i386) echo x86 ;;
 	sparc64) echo sparc ;;
+	parisc64) echo parisc ;;
 	*) echo "${C_ARCH[$1]}" ;;
 	esac
 }
@@ -354,7 +433,7 @@ MODTAG='quiet_modtag=$(if $(part-of-module),[M],$(if $(part-of-builtin),[Y],[N])
 # enable it, 1 when it failed.
 build_obj() {
 	local c=$1 obj=$2 which=$3 logf=$4 o t
-	o=$COV_DIR/$c-$which
+	o=$(objdir "$c" "$which")
 	t=$(make_target "$c" "$obj")
 	rm -f "$o/$obj" "$(dirname "$o/$obj")/.$(basename "$obj").cmd"
 	kmake "$c" "$which" "$MODTAG" "$t" >"$logf" 2>&1 || return 1
@@ -368,8 +447,8 @@ build_obj() {
 # numbers, sorted.
 warnings_of() {
 	grep -E 'warning:' "$1" |
-		sed -e "s|$MD_WT/||g" -e "s|$BASE_SRC/||g" -e 's|\.\./linux/||g' \
-			-e 's|\.\./coverage-base/||g' \
+		sed -e "s|$SERIES_SRC/||g" -e "s|$BASE_SRC/||g" -e 's|\.\./linux/||g' \
+			-e 's|\.\./coverage-base/||g' -e "s|\(\.\./\)*$(basename "$SERIES_SRC")/||g" \
 			-e 's/:[0-9][0-9]*:[0-9][0-9]*:/:/g' -e 's/:[0-9][0-9]*:/:/g' |
 		sort -u || true
 }
@@ -378,17 +457,35 @@ first_error() {
 	grep -m1 -E 'error:|Error [0-9]|No rule to make target' "$1" || tail -n 1 "$1"
 }
 
-declare -A touched_n covered_n
+declare -A touched_n covered_n table_ok table_nc
 not_covered=() failures=() skipped=0 nocfg=0
-add_nc() { not_covered+=("$1: $2"); }
+# Syscall tables $1 not compiled by object $2: reason $3.
+table_nc() {
+	local t
+	for t in $1; do
+		table_nc[$t]+="${table_nc[$t]:+; }$2: $3"
+	done
+}
+# Not covered: $1 file or object, $2 reason, $3 its syscall tables if any.
+add_nc() {
+	not_covered+=("$1: $2")
+	table_nc "${3:-}" "${1% (extra object)}" "$2"
+}
+# Compiled: $1 syscall tables, $2 configuration, $3 object.
+add_table_ok() {
+	local t
+	for t in $1; do
+		table_ok[$t]+="${table_ok[$t]:+, }$2 $3"
+	done
+}
 
 for c in "${config_names[@]}"; do
 	touched_n[$c]=0 covered_n[$c]=0
 done
 for w in "${work[@]}"; do
-	IFS='|' read -r c obj src <<<"$w"
+	IFS='|' read -r c obj src tbls <<<"$w"
 	case $c in
-	-*) add_nc "$src" "${c#-}"; nocfg=$((nocfg + 1)) ;;
+	-*) add_nc "$src" "${c#-}" "$tbls"; nocfg=$((nocfg + 1)) ;;
 	*) touched_n[$c]=$((touched_n[$c] + 1)) ;;
 	esac
 done
@@ -397,6 +494,10 @@ for c in "${config_names[@]}"; do
 	[ "${touched_n[$c]}" -gt 0 ] || continue
 	if ! selected "$c"; then
 		skipped=$((skipped + touched_n[$c]))
+		for w in "${work[@]}"; do
+			IFS='|' read -r c2 obj src tbls <<<"$w"
+			[ "$c2" = "$c" ] && table_nc "$tbls" "$obj" "$c: not run (--arch)"
+		done
 		continue
 	fi
 	mine=()
@@ -406,21 +507,21 @@ for c in "${config_names[@]}"; do
 	log "$c: ${#mine[@]} objects (ARCH=${C_ARCH[$c]} ${C_CROSS[$c]:+CROSS_COMPILE=${C_CROSS[$c]} }${C_TARGET[$c]})"
 	if ! why=$(need_toolchain "$c"); then
 		for w in "${mine[@]}"; do
-			IFS='|' read -r _ obj src <<<"$w"
-			add_nc "$src" "$c: $why"
+			IFS='|' read -r _ obj src tbls <<<"$w"
+			add_nc "$src" "$c: $why" "$tbls"
 		done
 		continue
 	fi
 	if ! prepare_config "$c"; then
 		for w in "${mine[@]}"; do
-			IFS='|' read -r _ obj src <<<"$w"
-			add_nc "$src" "$c: configuration or make prepare failed (see $MD_LOGS/coverage-$c-*.log)"
+			IFS='|' read -r _ obj src tbls <<<"$w"
+			add_nc "$src" "$c: configuration or make prepare failed (see $MD_LOGS/coverage-$c-*.log)" "$tbls"
 		done
 		failures+=("$c: configuration or make prepare failed")
 		continue
 	fi
 	for w in "${mine[@]}"; do
-		IFS='|' read -r _ obj src <<<"$w"
+		IFS='|' read -r _ obj src tbls <<<"$w"
 		slug=${obj//\//_}
 		lb=$MD_LOGS/coverage-$c-base-${slug%.o}.log
 		ls=$MD_LOGS/coverage-$c-series-${slug%.o}.log
@@ -432,10 +533,11 @@ for c in "${config_names[@]}"; do
 		wait "$pb" || rb=$?
 		dt=$(fmt_secs $(($(date +%s) - t0)))
 		if [ "$rs" = 2 ]; then
-			add_nc "$src" "$c: not enabled by ${C_TARGET[$c]}${C_OPTS[$c]:+ + ${C_OPTS[$c]}} (kbuild: not in obj-y/obj-m)"
+			add_nc "$src" "$c: not enabled by ${C_TARGET[$c]}${C_OPTS[$c]:+ + ${C_OPTS[$c]}} (kbuild: not in obj-y/obj-m)" "$tbls"
 			log "$c: $src: not enabled by the configuration ($dt)"
 		elif [ "$rs" = 0 ]; then
 			covered_n[$c]=$((covered_n[$c] + 1))
+			add_table_ok "$tbls" "$c" "$obj"
 			new=$(comm -13 <(warnings_of "$lb") <(warnings_of "$ls"))
 			if [ -n "$new" ]; then
 				failures+=("$c: $src: new warnings:
@@ -448,20 +550,22 @@ $new")
 			fi
 		elif [ "$rb" != 1 ]; then
 			failures+=("$c: $src: builds on base, fails with the series: $(first_error "$ls") (log $ls)")
-			add_nc "$src" "$c: fails with the series, builds on base"
+			add_nc "$src" "$c: fails with the series, builds on base" "$tbls"
 			log "$c: $src: FAILS with the series ($dt)"
 		elif ! grep -q 'error:' "$ls"; then
-			add_nc "$src" "$c: not built by ${C_TARGET[$c]}: $(first_error "$ls")"
+			add_nc "$src" "$c: not built by ${C_TARGET[$c]}: $(first_error "$ls")" "$tbls"
 			log "$c: $src: not built by ${C_TARGET[$c]} ($dt)"
 		else
-			add_nc "$src" "$c: fails on base too: $(first_error "$ls")"
+			add_nc "$src" "$c: fails on base too: $(first_error "$ls")" "$tbls"
 			log "$c: $src: fails on base too ($dt)"
 		fi
 	done
 done
 
 {
-	echo "Build coverage of $(git -C "$MD_WT" log --oneline base..HEAD | wc -l) patches on $MD_BASE_ID ($(date -u '+%Y-%m-%d %H:%M UTC'))"
+	echo "Build coverage of $(git -C "$SERIES_SRC" log --oneline base..HEAD | wc -l) patches on $MD_BASE_ID ($(date -u '+%Y-%m-%d %H:%M UTC'))"
+	[ -z "$tree" ] || echo "--tree: $SERIES_SRC ($(git -C "$SERIES_SRC" log -1 --format='%h %s'))"
+	[ "$tables_only" = 0 ] || echo "--tables-only"
 	[ -z "$arch_sel" ] || echo "--arch: $arch_sel"
 	[ -z "$files_pat" ] || echo "--files: $files_pat"
 	echo
@@ -488,6 +592,23 @@ done
 	for n in "${not_covered[@]}"; do
 		echo "  $n"
 	done
+	echo
+	echo "syscall tables (compiled by / not compiled):"
+	while read -r t; do
+		if [ -n "${table_ok[$t]:-}" ]; then
+			printf '  %s: compiled by %s\n' "$t" "${table_ok[$t]}"
+			[ -z "${table_nc[$t]:-}" ] || printf '    also not compiled by %s\n' "${table_nc[$t]}"
+		elif [ -n "${table_nc[$t]:-}" ]; then
+			printf '  %s: NOT compiled: %s\n' "$t" "${table_nc[$t]}"
+		else
+			why='no EXTRA_OBJS entry in build-coverage.sh'
+			for e in "${TABLES_NOT_COVERED[@]}"; do
+				[ "${e%%|*}" = "$t" ] && why=${e#*|}
+			done
+			[ -z "$files_pat" ] || why="--files; else: $why"
+			printf '  %s: NOT compiled: %s\n' "$t" "$why"
+		fi
+	done < <(cd "$SERIES_SRC" && find arch scripts -name 'syscall*.tbl' -type f | sort)
 	echo
 	if [ "${#failures[@]}" -eq 0 ]; then
 		echo "result: no new warnings, no series-only build failures"
