@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers of the map_direct selftests (MAP_DIRECT, mmap3, S_IOMAP_SEALED,
- * F_MAP_DIRECT).  The ABI under test is build/notes/abi.md of the project:
+ * F_MAP_DIRECT).  The ABI under test is Documentation/abi.md of the project:
  *
  *   mmap3(addr, len, prot, flags, fd, pgoff)  syscall 463, offset in pages
  *   MAP_DIRECT                                 0x400000

@@ -3,7 +3,7 @@
  * MAP_DIRECT: establishing a mapping and every error path, the lifetime of
  * the seal it puts on the file, faults in such a mapping, and the seal's
  * absence from anything persistent (umount/mount).  The ABI is
- * build/notes/abi.md; README maps the behaviour catalogue (series.md §8)
+ * Documentation/abi.md; README maps the behaviour catalogue (series.md §8)
  * to the tests.
  *
  * Fixtures:

@@ -2,7 +2,7 @@
 /*
  * mmap3(addr, len, prot, flags, fd, pgoff): the strict mmap front end of the
  * MAP_DIRECT series (patch 3).  Pinned here, as Documentation/ and
- * build/notes/abi.md describe it:
+ * Documentation/abi.md describe it:
  *
  *  - an unknown flag bit (every bit outside the known ones and the MAP_TYPE
  *    field, the hugetlb size field without MAP_HUGETLB, MAP_DENYWRITE and
@@ -827,7 +827,7 @@ TEST_F(fs, map_sync)
 	}
 }
 
-/* As with mmap(2) MAP_SHARED_VALIDATE (build/notes/abi.md, limitation). */
+/* As with mmap(2) MAP_SHARED_VALIDATE (Documentation/abi.md, limitation). */
 TEST_F(fs, sync_with_fixed_noreplace_refused)
 {
 	size_t len = NPAGES * page;
