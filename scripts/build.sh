@@ -57,6 +57,7 @@ kst_build() {
 	local t
 	for t in "${targets[@]}"; do
 		local args=(-C "$stage/$t" top_srcdir="$MD_WT"
+			MAN_DIR="$MD_REPO/Documentation/man"
 			KHDR_INCLUDES="-isystem $MD_OBJ/usr/include"
 			OUTPUT="$MD_KST/obj/$t")
 		mkdir -p "$MD_KST/obj/$t"
