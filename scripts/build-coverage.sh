@@ -22,6 +22,8 @@
 #                (mm/nommu.c, fs/ramfs/file-nommu.c, fs/romfs/mmap-nommu.c)
 #   arm          gcc-arm-linux-gnueabi, allmodconfig (the files of FILE_CONFIG
 #                below, e.g. drivers/hsi/clients/cmt_speech.c)
+#   arm-pxa      gcc-arm-linux-gnueabi, pxa_defconfig + FB_PXA and
+#                PXA3XX_GCU (drivers/video/fbdev/pxa3xx-gcu.c)
 #   arm64        gcc-aarch64-linux-gnu, defconfig (arch/arm64, FILE_CONFIG
 #                entries such as drivers/soc/qcom/rmtfs_mem.c)
 #   s390, riscv, parisc: defconfig with their Debian cross compilers, for
@@ -91,6 +93,7 @@ CONFIGS=(
 	"um|um|||defconfig|MMAPPER"
 	"riscv-nommu|riscv|riscv64-linux-gnu-|gcc-riscv64-linux-gnu|nommu_virt_defconfig|MISC_FILESYSTEMS MTD ROMFS_FS ROMFS_BACKED_BY_MTD"
 	"arm|arm|arm-linux-gnueabi-|gcc-arm-linux-gnueabi|allmodconfig|"
+	"arm-pxa|arm|arm-linux-gnueabi-|gcc-arm-linux-gnueabi|pxa_defconfig|FB FB_PXA PXA3XX_GCU"
 	"arm64|arm64|aarch64-linux-gnu-|gcc-aarch64-linux-gnu|defconfig|"
 	"s390|s390|s390x-linux-gnu-|gcc-s390x-linux-gnu|defconfig|COMPAT"
 	"riscv|riscv|riscv64-linux-gnu-|gcc-riscv64-linux-gnu|defconfig|"
@@ -148,13 +151,12 @@ TABLES_NOT_COVERED=(
 FILE_CONFIG=(
 	"drivers/hsi/clients/cmt_speech.c arm" # SSI_PROTOCOL needs OMAP_SSI (ARM)
 	"drivers/soc/qcom/rmtfs_mem.c arm64"   # QCOM_RMTFS_MEM needs ARCH_QCOM
+	"drivers/video/fbdev/pxa3xx-gcu.c arm-pxa" # PXA3XX_GCU needs FB_PXA (ARCH_PXA)
 )
 
 # Touched files that no configuration here can build, with the reason:
 # "grep pattern|reason".  Checked before the configurations.
-NOT_COVERED=(
-	"^drivers/video/fbdev/pxa3xx-gcu\.c$|PXA3XX_GCU needs FB_PXA (ARCH_PXA, ARMv5), which neither x86_64 nor arm allmodconfig enables; no pxa_defconfig configuration yet"
-)
+NOT_COVERED=()
 
 arch_sel='' files_pat='' jobs=$(nproc) tables_only=0 tree=''
 while [ $# -gt 0 ]; do
