@@ -85,10 +85,14 @@ if [ "$debug" = 1 ]; then
 fi
 if [ "${#debug_args[@]}" -gt 0 ]; then
 	dbg_env=(env MD_FRAGMENTS="$MD_FRAGMENTS debug")
-	step "config (debug)" "${dbg_env[@]}" "$MD_SCRIPTS/config.sh" || run_rc=$?
-	step "build (debug)" "${dbg_env[@]}" "$MD_SCRIPTS/build.sh" || run_rc=$?
-	step "run (debug)" "${dbg_env[@]}" "$MD_SCRIPTS/run.sh" \
-		--run-dir "$run_dir/debug" "${debug_args[@]}" || run_rc=$?
+	if step "config (debug)" "${dbg_env[@]}" "$MD_SCRIPTS/config.sh" &&
+		step "build (debug)" "${dbg_env[@]}" "$MD_SCRIPTS/build.sh"; then
+		step "run (debug)" "${dbg_env[@]}" "$MD_SCRIPTS/run.sh" \
+			--run-dir "$run_dir/debug" "${debug_args[@]}" || run_rc=$?
+	else
+		warn "the debug kernel could not be configured or built: no debug pass"
+		run_rc=1
+	fi
 	ln -sfn "$run_dir" "$BUILD_DIR/runs/latest"
 fi
 printf '%s\n' "${timings[@]}" >"$run_dir/timings.txt"
