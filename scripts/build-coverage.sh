@@ -604,10 +604,10 @@ done
 			printf '  %s: NOT compiled: %s\n' "$t" "${table_nc[$t]}"
 		else
 			why='no EXTRA_OBJS entry in build-coverage.sh'
+			[ -z "$files_pat" ] || why='not selected by --files'
 			for e in "${TABLES_NOT_COVERED[@]}"; do
 				[ "${e%%|*}" = "$t" ] && why=${e#*|}
 			done
-			[ -z "$files_pat" ] || why="--files; else: $why"
 			printf '  %s: NOT compiled: %s\n' "$t" "$why"
 		fi
 	done < <(cd "$SERIES_SRC" && find arch scripts -name 'syscall*.tbl' -type f | sort)
