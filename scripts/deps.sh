@@ -17,12 +17,14 @@ MD_STEP=deps
 #  guest:  the tools the guest runs from the host root over 9p
 #  checks: host checks and the Coccinelle/sparse work on the series
 #          (spatch's python rules load libpython3.X.so, which only the
-#          -dev package provides; mandoc and groff lint the man pages)
+#          -dev package provides; mandoc and groff lint the man pages,
+#          docutils the kernel documentation the patches change)
 MD_PACKAGES=(
 	build-essential flex bison bc libelf-dev libssl-dev cpio ccache
 	gcc-multilib kmod rsync xz-utils git perl python3
 	qemu-system-x86 ndctl xfsprogs e2fsprogs util-linux
 	coccinelle libpython3-dev sparse shellcheck mandoc groff-base
+	python3-docutils
 )
 
 check_only=0
