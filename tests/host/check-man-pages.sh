@@ -23,15 +23,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$SCRIPTS/lib.sh"
 
-case "${1:-}" in
--h | --help) usage; exit 0 ;;
-esac
-if [ -n "${1:-}" ]; then
-	tree=$1
-else
-	md_paths
-	tree=$MD_WT
-fi
+host_tree "$@"
 
 man_dir=$REPO/Documentation/man
 extract=$REPO/tests/man_examples/extract-examples.awk

@@ -24,15 +24,7 @@
 # shellcheck source=scripts/lib.sh
 . "$SCRIPTS/lib.sh"
 
-case "${1:-}" in
--h | --help) usage; exit 0 ;;
-esac
-if [ -n "${1:-}" ]; then
-	tree=$1
-else
-	md_paths
-	tree=$MD_WT
-fi
+host_tree "$@"
 if [ ! -f "$tree/Makefile" ] || [ ! -d "$tree/include/linux" ]; then
 	fail "$tree is not a kernel tree"
 fi

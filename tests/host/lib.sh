@@ -49,3 +49,18 @@ fake_tree() {
 	printf 'VERSION = 6\nPATCHLEVEL = %s\nSUBLEVEL = 99\nEXTRAVERSION =\n' "$patchlevel" >"$dir/Makefile"
 	printf 'int main(void)\n{\n\treturn 1;\n}\n' >"$dir/hello.c"
 }
+
+# The kernel tree a check reads: its argument if given, else the work tree
+# (needs scripts/lib.sh sourced).  -h/--help prints the check's usage.
+# shellcheck disable=SC2034  # tree is read by the checks that call this
+host_tree() {
+	case "${1:-}" in
+	-h | --help) usage; exit 0 ;;
+	esac
+	if [ -n "${1:-}" ]; then
+		tree=$1
+	else
+		md_paths
+		tree=$MD_WT
+	fi
+}
