@@ -24,7 +24,8 @@
 #                        command (leave it with "exit")
 #
 # Environment: QEMU (default qemu-system-x86_64), MD_ACCEL=tcg|kvm to skip
-# the probe, MD_APPEND for extra kernel parameters.
+# the probe, MD_APPEND for extra kernel parameters, MD_GUEST_ENV for
+# NAME=VALUE settings (space-separated) exported to the guest command.
 # Exit status: the guest command's, or 1 with the reason and the last 40
 # lines of the serial log when the guest panics, hangs or cannot boot.
 
@@ -97,9 +98,11 @@ tcg) cpu=max ;;
 *) die "MD_ACCEL must be tcg or kvm, not '$accel'" ;;
 esac
 
+# Each boot gets its own NVDIMM images, so that boots can run side by side.
+nvdir=$(mktemp -d "$vm/nvdimm.XXXXXX")
+trap 'rm -rf "$nvdir"' EXIT
 for i in 0 1; do
-	rm -f "$vm/nvdimm$i.img"
-	truncate -s "${nv_mb}M" "$vm/nvdimm$i.img"
+	truncate -s "${nv_mb}M" "$nvdir/nvdimm$i.img"
 done
 
 # What the guest init reads from the run folder.
@@ -108,6 +111,11 @@ done
 	printf 'MD_SHELL=%q\n' "$shell"
 	printf 'MD_GUEST_CMD=('
 	printf '%q ' "$@"
+	printf ')\n'
+	printf 'MD_GUEST_ENV=('
+	for kv in ${MD_GUEST_ENV:-}; do
+		printf '%q ' "$kv"
+	done
 	printf ')\n'
 	# Host paths the guest must see even if its tmpfs mounts cover them.
 	printf 'MD_HOST_PATHS=('
@@ -134,7 +142,7 @@ qemu_args=(
 	-device "virtio-9p-pci,fsdev=results,mount_tag=results"
 )
 for i in 0 1; do
-	qemu_args+=(-object "memory-backend-file,id=nv$i,share=on,mem-path=$vm/nvdimm$i.img,size=${nv_mb}M"
+	qemu_args+=(-object "memory-backend-file,id=nv$i,share=on,mem-path=$nvdir/nvdimm$i.img,size=${nv_mb}M"
 		-device "nvdimm,id=nvdimm$i,memdev=nv$i")
 done
 

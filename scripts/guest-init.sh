@@ -132,6 +132,10 @@ ndctl list >>"$evidence" 2>&1
 export MD_MNT_XFS_DAX=/mnt/dax-xfs MD_MNT_EXT4_DAX=/mnt/dax-ext4
 export MD_MNT_XFS=/mnt/xfs MD_MNT_EXT4=/mnt/ext4 MD_MNT_TMPFS=/tmp/tmpfs
 export MD_IN_QEMU=1 MD_RESULTS=$R
+# Extra NAME=VALUE settings of the run (boot.sh: MD_GUEST_ENV).
+for kv in "${MD_GUEST_ENV[@]}"; do
+	export "${kv?}"
+done
 # A fixed address space layout: mm/mremap_test places its regions at low
 # fixed addresses with MAP_FIXED_NOREPLACE and, with a randomized brk,
 # sometimes lands its destination preamble on the heap (EEXIST).  The
