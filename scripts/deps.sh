@@ -24,7 +24,7 @@ MD_PACKAGES=(
 	gcc-multilib kmod rsync xz-utils git perl python3
 	qemu-system-x86 ndctl xfsprogs e2fsprogs util-linux
 	coccinelle libpython3-dev sparse shellcheck mandoc groff-base
-	python3-docutils
+	python3-docutils liburcu-dev
 )
 
 check_only=0
