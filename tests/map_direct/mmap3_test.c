@@ -11,9 +11,21 @@
  *    as MAP_SHARED, also for anonymous memory) or MAP_DROPPABLE: else EINVAL;
  *  - a file mapping with an fd that is not open fails with EBADF;
  *  - MAP_SYNC needs a file that supports it (DAX XFS/ext4): else EOPNOTSUPP;
+ *  - a protection bit other than PROT_READ, PROT_WRITE, PROT_EXEC and
+ *    PROT_SEM (PROT_GROWSDOWN and PROT_GROWSUP included) fails with EINVAL
+ *    and maps nothing; mmap(2) keeps ignoring such bits;
+ *  - the LSM hook security_mmap_file() gets for a shared file mapping the
+ *    type MAP_SHARED (0x01), also when the caller passed
+ *    MAP_SHARED_VALIDATE, and the other flag bits as passed (observed with a
+ *    kprobe; SKIP with the reason on a kernel without kprobe events or
+ *    without CONFIG_SECURITY, where the hook is an empty inline);
  *  - the rest is mmap(2): same mappings (content, /proc/self/maps), same
  *    MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_POPULATE, MAP_HUGETLB behaviour;
  *    the 6th argument is an offset in pages.
+ *
+ * Items of the outside review (tests/map_direct/README): 7 is
+ * lsm.*.hook_sees_*, 8 is unknown_prot_bits_einval and
+ * mmap_unknown_prot_bits_ignored.
  *
  * The same source is built as a 32-bit program (mmap3_test_32), which runs
  * through compat_sys_mmap3 on the x86_64 test kernel.  On a kernel without
@@ -25,6 +37,7 @@
  * is a real mapping, so a newer kernel SKIPs as well.
  */
 #define _GNU_SOURCE
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <linux/mman.h>
 
@@ -682,6 +695,81 @@ TEST(populate)
 	close(fd);
 }
 
+/* --- protection bits ----------------------------------------------------- */
+
+/* Bits outside PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM. */
+static const unsigned long unknown_prots[] = {
+	0x10, 0x20, 0x40, 0x80, PROT_GROWSDOWN, PROT_GROWSUP, 0x10000000,
+};
+
+/* The mapping types the protection tests use; @fd for the file ones. */
+static const unsigned long prot_types[] = {
+	MAP_PRIVATE | ANON, MAP_SHARED | ANON, MAP_SHARED, MAP_PRIVATE,
+};
+
+TEST(unknown_prot_bits_einval)
+{
+	size_t len = NPAGES * page;
+	unsigned int i, t;
+	void *hint, *p;
+	int fd;
+
+	NEED_MMAP3();
+	fd = memfd_pattern(NPAGES, 18);
+	ASSERT_LE(0, fd);
+	hint = free_range(len);
+	ASSERT_NE(PTR(NULL), PTR(hint));
+	for (i = 0; i < ARRAY_SIZE(unknown_prots); i++) {
+		for (t = 0; t < ARRAY_SIZE(prot_types); t++) {
+			int f = prot_types[t] & ANON ? -1 : fd;
+
+			p = mmap3(hint, len, RW | unknown_prots[i], prot_types[t], f, 0);
+			EXPECT_EQ(PTR(MAP_FAILED), PTR(p))
+				TH_LOG("prot %#lx, flags %#lx mapped at %p",
+				       RW | unknown_prots[i], prot_types[t], p);
+			if (p != MAP_FAILED) {
+				munmap(p, len);
+				continue;
+			}
+			EXPECT_EQ(EINVAL, errno) TH_LOG("prot %#lx, flags %#lx: %s",
+							RW | unknown_prots[i], prot_types[t],
+							strerror(errno));
+			EXPECT_TRUE(unmapped(hint, len));
+		}
+	}
+	close(fd);
+}
+
+/* 6.12's mmap(2) ignores them: the same mapping as without the bit. */
+TEST(mmap_unknown_prot_bits_ignored)
+{
+	size_t len = NPAGES * page;
+	unsigned char *a, *b;
+	unsigned int i, t;
+	int fd;
+
+	fd = memfd_pattern(NPAGES, 19);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < ARRAY_SIZE(unknown_prots); i++) {
+		for (t = 0; t < ARRAY_SIZE(prot_types); t++) {
+			int f = prot_types[t] & ANON ? -1 : fd;
+
+			a = mmap(NULL, len, RW | unknown_prots[i], prot_types[t], f, 0);
+			ASSERT_NE(PTR(MAP_FAILED), PTR(a))
+				TH_LOG("mmap(2) prot %#lx, flags %#lx: %s",
+				       RW | unknown_prots[i], prot_types[t], strerror(errno));
+			b = mmap(NULL, len, RW, prot_types[t], f, 0);
+			ASSERT_NE(PTR(MAP_FAILED), PTR(b));
+			EXPECT_SAME_MAPS(a, b, len, f >= 0);
+			a[0] = 0x5a;
+			EXPECT_EQ(0x5a, a[0]);
+			ASSERT_EQ(0, munmap(a, len));
+			ASSERT_EQ(0, munmap(b, len));
+		}
+	}
+	close(fd);
+}
+
 /* --- files on the filesystems under test --------------------------------- */
 
 FIXTURE(fs) {
@@ -851,6 +939,241 @@ TEST_F(fs, unknown_bits_refused)
 {
 	check_unknown_bits(_metadata, self->fd, MAP_SHARED);
 	check_unknown_bits(_metadata, self->fd, MAP_PRIVATE);
+}
+
+/* --- what the LSM hook sees: security_mmap_file() through a kprobe -------- */
+
+#define TRACEFS "/sys/kernel/tracing"
+
+FIXTURE(lsm) {
+	char path[PATH_MAX];
+	char probe[64];		/* the kprobe event, once it is being defined */
+	char inst[128];		/* its tracefs instance, once it is being made */
+	int fd;
+};
+
+FIXTURE_VARIANT(lsm) {
+	struct md_fs fs;
+};
+
+FIXTURE_VARIANT_ADD(lsm, dax_xfs) { .fs = MD_FS_DAX_XFS };
+FIXTURE_VARIANT_ADD(lsm, dax_ext4) { .fs = MD_FS_DAX_EXT4 };
+
+/* Write @s to the tracefs file @path (@oflags: O_APPEND, O_TRUNC); 0 or errno. */
+static int trace_write(const char *path, const char *s, int oflags)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | oflags);
+	ssize_t n;
+
+	if (fd < 0)
+		return errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : n < 0 ? errno : EIO;
+}
+
+/* Whether /proc/kallsyms lists the kernel function @name. */
+static bool kernel_has_function(const char *name)
+{
+	char line[256], sym[128], type;
+	bool found = false;
+	FILE *f = fopen("/proc/kallsyms", "re");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%*s %c %127s", &type, sym) == 2 &&
+			(type == 'T' || type == 't') && !strcmp(sym, name);
+	fclose(f);
+	return found;
+}
+
+/*
+ * Whether security_mmap_file() can be probed: tracefs (mounted if needed)
+ * with kprobe events, and the hook a real function; else why not.
+ */
+static int have_hook_probe(char *why, size_t len)
+{
+	if (access(TRACEFS "/trace", F_OK) &&
+	    mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
+		snprintf(why, len, "kernel without tracefs (CONFIG_FTRACE): mount %s: %s",
+			 TRACEFS, strerror(errno));
+		return 0;
+	}
+	if (access(TRACEFS "/kprobe_events", W_OK)) {
+		snprintf(why, len, "kernel without kprobe events (CONFIG_KPROBE_EVENTS): %s: %s",
+			 TRACEFS "/kprobe_events", strerror(errno));
+		return 0;
+	}
+	if (!kernel_has_function("security_mmap_file")) {
+		snprintf(why, len,
+			 "no function security_mmap_file in /proc/kallsyms (CONFIG_SECURITY=n: the LSM hook is an empty inline)");
+		return 0;
+	}
+	return 1;
+}
+
+FIXTURE_SETUP(lsm)
+{
+	char why[200];
+	const char *dir;
+
+	self->fd = -1;
+	if (!have_mmap3(why, sizeof(why)))
+		SKIP(return, "%s", why);
+	dir = md_mount(&variant->fs, why, sizeof(why));
+	if (!dir)
+		SKIP(return, "%s", why);
+	if (!have_hook_probe(why, sizeof(why)))
+		SKIP(return, "%s", why);
+	self->fd = md_create(dir, "mmap3-lsm", self->path);
+	ASSERT_LE(0, self->fd) TH_LOG("create %s: %s", self->path, strerror(errno));
+	ASSERT_EQ(0, md_write_pattern(self->fd, 0, NPAGES * page, 20));
+	ASSERT_EQ(0, fsync(self->fd));
+}
+
+/* In the harness's process: also after a failed ASSERT in the test. */
+FIXTURE_TEARDOWN_PARENT(lsm)
+{
+	char path[PATH_MAX];
+
+	if (self->inst[0]) {
+		snprintf(path, sizeof(path), "%s/events/kprobes/%s/enable",
+			 self->inst, self->probe);
+		trace_write(path, "0", O_TRUNC);
+		rmdir(self->inst);
+	}
+	if (self->probe[0]) {
+		snprintf(path, sizeof(path), "-:kprobes/%s", self->probe);
+		trace_write(TRACEFS "/kprobe_events", path, O_APPEND);
+	}
+	if (self->path[0])
+		unlink(self->path);
+}
+
+/*
+ * Probe security_mmap_file(file, prot, flags) (x86_64 kernel: %si, %dx),
+ * recorded in a tracefs instance of its own, for this process only.
+ */
+static void probe_start(struct __test_metadata *_metadata,
+			FIXTURE_DATA(lsm) *self)
+{
+	char def[160], path[PATH_MAX], filter[40];
+
+	snprintf(self->probe, sizeof(self->probe), "mmap3_test_%d", getpid());
+	snprintf(def, sizeof(def), "p:kprobes/%s security_mmap_file prot=%%si:x64 flags=%%dx:x64",
+		 self->probe);
+	ASSERT_EQ(0, trace_write(TRACEFS "/kprobe_events", def, O_APPEND))
+		TH_LOG("define the kprobe \"%s\": %s", def, strerror(errno));
+	snprintf(self->inst, sizeof(self->inst), TRACEFS "/instances/%s", self->probe);
+	ASSERT_EQ(0, mkdir(self->inst, 0700)) TH_LOG("mkdir %s: %s", self->inst, strerror(errno));
+	snprintf(path, sizeof(path), "%s/events/kprobes/%s/filter", self->inst, self->probe);
+	snprintf(filter, sizeof(filter), "common_pid == %d", getpid());
+	ASSERT_EQ(0, trace_write(path, filter, O_TRUNC)) TH_LOG("%s: %s", path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/events/kprobes/%s/enable", self->inst, self->probe);
+	ASSERT_EQ(0, trace_write(path, "1", O_TRUNC)) TH_LOG("%s: %s", path, strerror(errno));
+}
+
+struct hook_call {
+	unsigned long prot, flags;
+};
+
+/*
+ * Map the fixture's file with mmap3 (@three) or mmap(2) and @flags, then
+ * unmap it: how many times the hook ran meanwhile (-errno if the mapping
+ * failed), the last call's arguments in @c.  No stdio and no malloc between
+ * clearing and reading the trace: they might mmap.
+ */
+static int hook_calls(FIXTURE_DATA(lsm) *self, bool three, unsigned long flags,
+		      struct hook_call *c)
+{
+	static char buf[65536];
+	char path[PATH_MAX], tag[80], *line, *save;
+	size_t len = NPAGES * page, used = 0;
+	int fd, n = 0, err = 0;
+	ssize_t got;
+	void *p;
+
+	snprintf(path, sizeof(path), "%s/trace", self->inst);
+	snprintf(tag, sizeof(tag), " %s: ", self->probe);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	if (three)
+		p = mmap3(NULL, len, RW, flags, self->fd, 0);
+	else
+		p = mmap(NULL, len, RW, (int)flags, self->fd, 0);
+	if (p == MAP_FAILED)
+		err = errno;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (used < sizeof(buf) - 1 &&
+	       (got = read(fd, buf + used, sizeof(buf) - 1 - used)) > 0)
+		used += got;
+	close(fd);
+	buf[used] = 0;
+	if (err)
+		return -err;
+	munmap(p, len);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *args = strstr(line, " prot=");
+
+		if (line[0] == '#' || !strstr(line, tag) || !args)
+			continue;
+		if (sscanf(args, " prot=%lx flags=%lx", &c->prot, &c->flags) == 2)
+			n++;
+	}
+	return n;
+}
+
+/* One call of the hook, with prot RW and flags @want, for this mapping. */
+static void expect_hook(struct __test_metadata *_metadata,
+			FIXTURE_DATA(lsm) *self, bool three,
+			unsigned long flags, unsigned long want)
+{
+	const char *api = three ? "mmap3" : "mmap(2)";
+	struct hook_call c = { 0, 0 };
+	int n = hook_calls(self, three, flags, &c);
+
+	ASSERT_LE(0, n) TH_LOG("%s flags %#lx: %s", api, flags, strerror(-n));
+	EXPECT_EQ(1, n) TH_LOG("%s flags %#lx: security_mmap_file() ran %d times",
+			       api, flags, n);
+	if (n != 1)
+		return;
+	EXPECT_EQ((unsigned long)RW, c.prot)
+		TH_LOG("%s flags %#lx: the hook got prot %#lx", api, flags, c.prot);
+	EXPECT_EQ(want, c.flags)
+		TH_LOG("%s flags %#lx: the hook got flags %#lx, expected %#lx",
+		       api, flags, c.flags, want);
+}
+
+TEST_F(lsm, hook_sees_map_shared)
+{
+	probe_start(_metadata, self);
+	expect_hook(_metadata, self, true, MAP_SHARED, MAP_SHARED);
+	expect_hook(_metadata, self, false, MAP_SHARED, MAP_SHARED);
+}
+
+/* The type is MAP_SHARED even though MAP_SYNC must reach ->mmap(). */
+TEST_F(lsm, hook_sees_map_sync_with_type_shared)
+{
+	probe_start(_metadata, self);
+	expect_hook(_metadata, self, true, MAP_SHARED | MAP_SYNC, MAP_SHARED | MAP_SYNC);
+	/* mmap(2) unchanged */
+	expect_hook(_metadata, self, false, MAP_SHARED_VALIDATE | MAP_SYNC,
+		    MAP_SHARED_VALIDATE | MAP_SYNC);
+}
+
+/* In mmap3, MAP_SHARED_VALIDATE is a synonym of MAP_SHARED. */
+TEST_F(lsm, hook_sees_shared_validate_as_shared)
+{
+	probe_start(_metadata, self);
+	expect_hook(_metadata, self, true, MAP_SHARED_VALIDATE, MAP_SHARED);
+	expect_hook(_metadata, self, true, MAP_SHARED_VALIDATE | MAP_SYNC, MAP_SHARED | MAP_SYNC);
+	/* mmap(2) unchanged */
+	expect_hook(_metadata, self, false, MAP_SHARED_VALIDATE, MAP_SHARED_VALIDATE);
 }
 
 /* --- hugetlb ------------------------------------------------------------- */
