@@ -794,4 +794,232 @@ static inline int md_vmflags(const void *addr, char *buf, size_t size)
 	return ret;
 }
 
+/* --- file state ------------------------------------------------------------ */
+
+/* What a block-map change alters: size, extents (FIEMAP) and bytes. */
+struct md_snapshot {
+	off_t size;
+	int n;				/* extents */
+	struct md_extent ext[MD_MAX_EXTENTS];
+	unsigned char *data;		/* @size bytes, md_snapshot_free() */
+};
+
+/* 0 or -errno. */
+static inline int md_snapshot_take(int fd, struct md_snapshot *s)
+{
+	struct stat st;
+
+	s->data = NULL;
+	if (fstat(fd, &st))
+		return -errno;
+	s->size = st.st_size;
+	s->n = md_fiemap(fd, s->ext, MD_MAX_EXTENTS);
+	if (s->n < 0)
+		return s->n;
+	s->data = malloc(s->size ? s->size : 1);
+	if (!s->data)
+		return -ENOMEM;
+	if (pread(fd, s->data, s->size, 0) != s->size)
+		return -EIO;
+	return 0;
+}
+
+static inline void md_snapshot_free(struct md_snapshot *s)
+{
+	free(s->data);
+	s->data = NULL;
+}
+
+/*
+ * Merge the extents of @ext that continue each other, logically and
+ * physically, with the same flags (FIEMAP_EXTENT_LAST and _MERGED aside):
+ * ext4 reports a file's extents as its extent status cache holds them,
+ * split differently from one FIEMAP to the next.  The new count.
+ */
+static inline int md_extents_coalesce(struct md_extent *ext, int n)
+{
+	const __u32 ignore = FIEMAP_EXTENT_LAST | FIEMAP_EXTENT_MERGED;
+	int i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		struct md_extent *prev = m ? &ext[m - 1] : NULL;
+
+		ext[i].flags &= ~ignore;
+		if (prev && prev->logical + prev->length == ext[i].logical &&
+		    prev->physical + prev->length == ext[i].physical &&
+		    prev->flags == ext[i].flags) {
+			prev->length += ext[i].length;
+			continue;
+		}
+		ext[m++] = ext[i];
+	}
+	return m;
+}
+
+/*
+ * NULL if the extent lists map the same file ranges to the same blocks
+ * with the same flags (coalesced first), else the first difference, in @buf.
+ */
+static inline const char *md_extents_diff(const struct md_extent *a0, int na,
+					  const struct md_extent *b0, int nb,
+					  char *buf, size_t len)
+{
+	struct md_extent a[MD_MAX_EXTENTS], b[MD_MAX_EXTENTS];
+	int i;
+
+	memcpy(a, a0, na * sizeof(*a));
+	memcpy(b, b0, nb * sizeof(*b));
+	na = md_extents_coalesce(a, na);
+	nb = md_extents_coalesce(b, nb);
+	for (i = 0; i < na && i < nb; i++) {
+		if (a[i].logical == b[i].logical && a[i].physical == b[i].physical &&
+		    a[i].length == b[i].length && a[i].flags == b[i].flags)
+			continue;
+		snprintf(buf, len,
+			 "extent %d: %llu+%llu at %llu flags %#x -> %llu+%llu at %llu flags %#x",
+			 i, (unsigned long long)a[i].logical,
+			 (unsigned long long)a[i].length,
+			 (unsigned long long)a[i].physical, a[i].flags,
+			 (unsigned long long)b[i].logical,
+			 (unsigned long long)b[i].length,
+			 (unsigned long long)b[i].physical, b[i].flags);
+		return buf;
+	}
+	if (na == nb)
+		return NULL;
+	snprintf(buf, len, "%d extents -> %d", na, nb);
+	return buf;
+}
+
+/* NULL if @a and @b match, else the first difference, in @buf. */
+static inline const char *md_snapshot_diff(const struct md_snapshot *a,
+					   const struct md_snapshot *b,
+					   char *buf, size_t len)
+{
+	long off;
+
+	if (a->size != b->size) {
+		snprintf(buf, len, "size %lld -> %lld", (long long)a->size,
+			 (long long)b->size);
+		return buf;
+	}
+	if (md_extents_diff(a->ext, a->n, b->ext, b->n, buf, len))
+		return buf;
+	for (off = 0; off < a->size; off++)
+		if (a->data[off] != b->data[off])
+			break;
+	if (off == a->size)
+		return NULL;
+	snprintf(buf, len, "data at offset %ld: %#x -> %#x", off, a->data[off],
+		 b->data[off]);
+	return buf;
+}
+
+/* --- mounts ------------------------------------------------------------------ */
+
+/* A mount as /proc/self/mounts shows it. */
+struct md_mnt {
+	char dev[PATH_MAX];
+	char dir[PATH_MAX];
+	char type[32];
+	char opts[1024];
+};
+
+/* The (topmost) mount at @dir: 0 or -errno. */
+static inline int md_find_mount(const char *dir, struct md_mnt *m)
+{
+	char line[2 * PATH_MAX + 1200], real[PATH_MAX];
+	char dev[PATH_MAX], mnt[PATH_MAX], type[32], opts[1024];
+	int ret = -ENOENT;
+	FILE *f;
+
+	if (!realpath(dir, real))
+		return -errno;
+	f = fopen("/proc/self/mounts", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%4095s %4095s %31s %1023s", dev, mnt, type, opts) != 4 ||
+		    strcmp(mnt, real))
+			continue;
+		snprintf(m->dev, sizeof(m->dev), "%s", dev);
+		snprintf(m->dir, sizeof(m->dir), "%s", mnt);
+		snprintf(m->type, sizeof(m->type), "%s", type);
+		snprintf(m->opts, sizeof(m->opts), "%s", opts);
+		ret = 0;
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * mount(2) @m's device on its directory with its options (the generic ones
+ * as flags, the rest as data), the dax one replaced by @dax if not NULL;
+ * with @dax_only, the data is the dax option alone.  0 or -errno.
+ */
+static inline int md_mount_opts(const struct md_mnt *m, const char *dax,
+				bool dax_only)
+{
+	static const struct { const char *name; unsigned long flag; } generic[] = {
+		{ "rw", 0 }, { "ro", MS_RDONLY }, { "nosuid", MS_NOSUID },
+		{ "nodev", MS_NODEV }, { "noexec", MS_NOEXEC },
+		{ "sync", MS_SYNCHRONOUS }, { "dirsync", MS_DIRSYNC },
+		{ "noatime", MS_NOATIME }, { "nodiratime", MS_NODIRATIME },
+		{ "relatime", MS_RELATIME }, { "strictatime", MS_STRICTATIME },
+		{ "lazytime", MS_LAZYTIME }, { "seclabel", 0 },
+	};
+	const size_t ngeneric = sizeof(generic) / sizeof(generic[0]);
+	char opts[1024], data[1024] = "", *tok, *save;
+	unsigned long flags = 0;
+	size_t i;
+
+	snprintf(opts, sizeof(opts), "%s", m->opts);
+	for (tok = strtok_r(opts, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < ngeneric; i++)
+			if (!strcmp(tok, generic[i].name))
+				break;
+		if (i < ngeneric) {
+			flags |= generic[i].flag;
+			continue;
+		}
+		if (strncmp(tok, "dax", 3) && dax_only)
+			continue;
+		if (!strncmp(tok, "dax", 3) && dax)
+			tok = (char *)dax;
+		if (data[0])
+			strncat(data, ",", sizeof(data) - strlen(data) - 1);
+		strncat(data, tok, sizeof(data) - strlen(data) - 1);
+	}
+	if (syscall(SYS_mount, m->dev, m->dir, m->type, flags, data))
+		return -errno;
+	return 0;
+}
+
+/*
+ * Mount @m again (after an umount) with its own options, or with the dax
+ * option replaced by @dax; if the filesystem refuses the options that
+ * /proc/mounts shows, with the dax option alone.  0 or -errno.
+ */
+static inline int md_mount_again(const struct md_mnt *m, const char *dax)
+{
+	int ret = md_mount_opts(m, dax, false);
+
+	return ret ? md_mount_opts(m, dax, true) : 0;
+}
+
+/* umount(2) @dir, retrying for 5 s while it is busy: 0 or -errno. */
+static inline int md_umount_retry(const char *dir)
+{
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		if (!syscall(SYS_umount2, dir, 0))
+			return 0;
+		if (errno != EBUSY)
+			return -errno;
+		usleep(100 * 1000);
+	}
+	return -EBUSY;
+}
+
 #endif /* MAP_DIRECT_H */

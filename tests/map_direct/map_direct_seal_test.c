@@ -625,6 +625,186 @@ TEST_F(seal_xfs, xfs_commit_range_file1)
 	check_op(_metadata, &self->e, &op_xfs_commit_range_file1_entry);
 }
 
+/*
+ * Post-EOF blocks of a sealed file (abi: XFS frees them neither on close,
+ * nor by XFS_IOC_FREE_EOFBLOCKS, nor in background blockgc while sealed).
+ *
+ * A DAX file gets no speculative preallocation (that is delalloc, i.e.
+ * buffered writes), but an extent size hint rounds every allocation up:
+ * with a 64 KiB hint, writing 8 KiB allocates [0, 64K), written (DAX
+ * allocations are zeroed and converted), and 56 KiB of it lies past EOF.
+ * The first close of a writable fd trims such blocks (xfs_file_release ->
+ * xfs_free_eofblocks, once per inode: XFS_EOFBLOCKS_RELEASED).
+ * XFS_IOC_FREE_EOFBLOCKS and blockgc only visit inodes tagged by delalloc
+ * preallocation, which a DAX inode never is: the ioctl is checked to
+ * succeed and change nothing.  Once unsealed, the blocks go when the inode
+ * is evicted (xfs_inactive -> xfs_free_eofblocks; nothing faults the
+ * mapping in, because the inode shrinker cannot drop DAX entries and so
+ * never evicts an inode that has them).
+ */
+#define EOF_HINT	SZ_64K
+#define EOF_SIZE	(2 * MD_PAGE)
+
+struct md_xfs_fs_eofblocks {
+	__u32		eof_version;
+	__u32		eof_flags;
+	__u32		eof_uid;
+	__u32		eof_gid;
+	__u32		eof_prid;
+	__u32		pad32;
+	__u64		eof_min_file_size;
+	__u64		pad64[12];
+};
+
+_Static_assert(sizeof(struct md_xfs_fs_eofblocks) == 128, "struct xfs_fs_eofblocks");
+#define MD_XFS_IOC_FREE_EOFBLOCKS	_IOR('X', 58, struct md_xfs_fs_eofblocks)
+#define MD_XFS_EOFBLOCKS_VERSION	1
+#define MD_XFS_EOF_FLAGS_SYNC		(1 << 0)
+
+/* A new file at @path with a 64 KiB extent size hint and 8 KiB of data. */
+static int make_post_eof(const char *dir, const char *tag, char *path)
+{
+	struct fsxattr fa;
+	int fd = md_create(dir, tag, path);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, FS_IOC_FSGETXATTR, &fa)) {
+		err = errno;
+	} else {
+		fa.fsx_xflags |= FS_XFLAG_EXTSIZE;
+		fa.fsx_extsize = EOF_HINT;
+		if (ioctl(fd, FS_IOC_FSSETXATTR, &fa))
+			err = errno;
+	}
+	if (!err)
+		err = md_write_pattern(fd, 0, EOF_SIZE, 5);
+	if (!err && fsync(fd))
+		err = errno;
+	if (err) {
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+/* Allocated bytes (st_blocks * 512) of @path, or -errno. */
+static long long allocated(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -errno : (long long)st.st_blocks * 512;
+}
+
+/* Open @path for writing and close it again: the close that trims. */
+static int close_writable_fd(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno;
+	return close(fd) ? errno : 0;
+}
+
+static int free_eofblocks(int fd)
+{
+	struct md_xfs_fs_eofblocks eb = {
+		.eof_version = MD_XFS_EOFBLOCKS_VERSION,
+		.eof_flags = MD_XFS_EOF_FLAGS_SYNC,
+	};
+
+	return MD_ERRNO(ioctl(fd, MD_XFS_IOC_FREE_EOFBLOCKS, &eb));
+}
+
+/* Evict the (unused) inode of @path; its allocated bytes afterwards. */
+static long long allocated_after_eviction(const char *path)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+	long long now = -EIO;
+	int i;
+
+	if (fd < 0)
+		return -errno;
+	sync();
+	for (i = 0; i < 50; i++) {
+		if (write(fd, "2", 1) != 1) {
+			now = -errno;
+			break;
+		}
+		now = allocated(path);
+		if (now != (long long)EOF_HINT)
+			break;
+		usleep(100 * 1000);
+	}
+	close(fd);
+	return now;
+}
+
+TEST_F(seal_xfs, post_eof_blocks_kept_while_sealed)
+{
+	struct seal_env *e = &self->e;
+	struct snapshot before;
+	long long held;
+	int fd, ctl, r;
+	void *p;
+
+	/* c and d are recreated here, so that the teardown removes them */
+	unlink(e->c);
+	unlink(e->d);
+	fd = make_post_eof(e->dir, "eof", e->c);
+	ASSERT_LE(0, fd) TH_LOG("make a file with an extent size hint: %s", md_errname(fd));
+	ctl = make_post_eof(e->dir, "eof-ctl", e->d);
+	ASSERT_LE(0, ctl) TH_LOG("make the control file: %s", md_errname(ctl));
+	ASSERT_EQ((long long)EOF_HINT, allocated(e->c))
+		TH_LOG("premise: %lu bytes written with a %lu-byte extent size hint allocate %lu bytes",
+		       EOF_SIZE, EOF_HINT, EOF_HINT);
+	ASSERT_EQ(MD_WRITTEN, md_fd_range(fd, 0, EOF_HINT))
+		TH_LOG("premise: FIEMAP shows [0, %lu) written, past EOF (%lu) too",
+		       EOF_HINT, EOF_SIZE);
+
+	/* unsealed, the first close of a writable fd trims post-EOF blocks */
+	ASSERT_EQ(0, close_writable_fd(e->d));
+	EXPECT_EQ((long long)EOF_SIZE, allocated(e->d))
+		TH_LOG("control: closing a writable fd of an unsealed file frees its post-EOF blocks");
+
+	p = md_mmap3(NULL, EOF_SIZE, RW, MAP_SHARED | MAP_DIRECT, fd, 0);
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap3 MAP_DIRECT: %s", md_errname(errno));
+	ASSERT_SEAL(1, md_seal_state(fd), "mapped MAP_DIRECT");
+	memset(&before, 0, sizeof(before));
+	ASSERT_EQ(0, snapshot_take(fd, &before));
+
+	ASSERT_EQ(0, close_writable_fd(e->c));
+	EXPECT_EQ((long long)EOF_HINT, allocated(e->c))
+		TH_LOG("closing a writable fd freed post-EOF blocks of a sealed file");
+	check_unchanged(_metadata, fd, &before, false, "close of another fd");
+
+	/* compared with the state right before, whatever the close did */
+	free(before.data);
+	ASSERT_EQ(0, snapshot_take(fd, &before));
+	held = allocated(e->c);
+	r = free_eofblocks(fd);
+	EXPECT_ERRNO(0, r, "XFS_IOC_FREE_EOFBLOCKS (SYNC)");
+	EXPECT_EQ(held, allocated(e->c))
+		TH_LOG("XFS_IOC_FREE_EOFBLOCKS freed post-EOF blocks of a sealed file");
+	check_unchanged(_metadata, fd, &before, false, "XFS_IOC_FREE_EOFBLOCKS");
+	EXPECT_SEAL(1, md_seal_state(fd), "after the close and the ioctl");
+	/* pread, no fault: DAX entries would keep the inode from eviction */
+	EXPECT_EQ(-1, md_read_check(fd, 0, EOF_SIZE, 5)) TH_LOG("the data changed");
+
+	/*
+	 * Unsealed and unused, the inode's eviction frees them.  (Not the
+	 * seal probe first: a truncate to the same size frees them too.)
+	 */
+	ASSERT_EQ(0, munmap(p, EOF_SIZE));
+	close(fd);
+	close(ctl);
+	EXPECT_EQ((long long)EOF_SIZE, allocated_after_eviction(e->c))
+		TH_LOG("after munmap, evicting the inode should free its post-EOF blocks");
+	EXPECT_SEAL(0, md_seal_state_path(e->c), "after munmap");
+	free(before.data);
+}
+
 /* --- DAX ext4 only ------------------------------------------------------------------ */
 
 FIXTURE(seal_ext4) {

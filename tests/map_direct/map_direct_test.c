@@ -703,14 +703,17 @@ TEST_F(direct, plain_mappings_never_seal)
 	EXPECT_EQ(0, munmap(plain3, LEN));
 }
 
-/* 6.12's VmFlags mnemonics (fs/proc/task_mmu.c show_smap_vma_flags()). */
+/*
+ * The VmFlags mnemonics of fs/proc/task_mmu.c show_smap_vma_flags(): 6.12's
+ * and "md" (VM_MAP_DIRECT) of this series.
+ */
 static bool known_mnemonic(const char *m)
 {
 	static const char * const known[] = {
 		"rd", "wr", "ex", "sh", "mr", "mw", "me", "ms", "gd", "pf",
 		"lo", "io", "sr", "rr", "dc", "de", "lf", "ac", "nr", "ht",
 		"sf", "ar", "wf", "dd", "bt", "sd", "mm", "hg", "nh", "mg",
-		"um", "uw", "mt", "ui", "ss", "dp", "sl",
+		"um", "uw", "mt", "ui", "ss", "dp", "sl", "md",
 	};
 	unsigned int i;
 
@@ -741,10 +744,10 @@ static bool flags_subset(const char *a, const char *b)
 /*
  * What is asserted: the MAP_DIRECT VMA shows exactly the VmFlags of a
  * plain MAP_SHARED_VALIDATE mapping of the same file with the same
- * protection (no new mnemonic, none of an existing flag added), and each
- * of them is one 6.12 already prints.
+ * protection plus "md" (VM_MAP_DIRECT), the plain one has no "md", and
+ * every other mnemonic is one 6.12 already prints.
  */
-TEST_F(direct, smaps_vmflags_unchanged)
+TEST_F(direct, smaps_vmflags_md)
 {
 	char fd_flags[512], fp_flags[512], copy[512], unknown[512] = "";
 	char *tok, *save;
@@ -757,8 +760,13 @@ TEST_F(direct, smaps_vmflags_unchanged)
 	ASSERT_EQ(0, md_vmflags(direct, fd_flags, sizeof(fd_flags)));
 	ASSERT_EQ(0, md_vmflags(plain, fp_flags, sizeof(fp_flags)));
 	TH_LOG("VmFlags MAP_DIRECT:%s | plain:%s", fd_flags, fp_flags);
+	EXPECT_TRUE(flags_subset("md", fd_flags))
+		TH_LOG("the MAP_DIRECT VMA has no \"md\" in VmFlags");
+	EXPECT_FALSE(flags_subset("md", fp_flags))
+		TH_LOG("a plain shared mapping has \"md\" in VmFlags");
+	strncat(fp_flags, " md", sizeof(fp_flags) - strlen(fp_flags) - 1);
 	EXPECT_TRUE(flags_subset(fd_flags, fp_flags) && flags_subset(fp_flags, fd_flags))
-		TH_LOG("the MAP_DIRECT VMA's VmFlags differ from a plain shared mapping's");
+		TH_LOG("the MAP_DIRECT VMA's VmFlags are not a plain shared mapping's plus md");
 	snprintf(copy, sizeof(copy), "%s", fd_flags);
 	for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 		if (known_mnemonic(tok))
@@ -1061,105 +1069,17 @@ TEST_F(anon, direct_einval)
 /* DAX XFS and DAX ext4, unmounted and mounted again                          */
 /* ========================================================================= */
 
-struct mnt {
-	char dev[PATH_MAX];
-	char dir[PATH_MAX];
-	char type[32];
-	char opts[1024];
-};
-
-/* The (topmost) mount at @dir, from /proc/self/mounts: 0 or -errno. */
-static int find_mount(const char *dir, struct mnt *m)
-{
-	char line[2 * PATH_MAX + 1200], real[PATH_MAX];
-	char dev[PATH_MAX], mnt[PATH_MAX], type[32], opts[1024];
-	int ret = -ENOENT;
-	FILE *f;
-
-	if (!realpath(dir, real))
-		return -errno;
-	f = fopen("/proc/self/mounts", "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%4095s %4095s %31s %1023s", dev, mnt, type, opts) != 4 ||
-		    strcmp(mnt, real))
-			continue;
-		snprintf(m->dev, sizeof(m->dev), "%s", dev);
-		snprintf(m->dir, sizeof(m->dir), "%s", mnt);
-		snprintf(m->type, sizeof(m->type), "%s", type);
-		snprintf(m->opts, sizeof(m->opts), "%s", opts);
-		ret = 0;
-	}
-	fclose(f);
-	return ret;
-}
-
-/* Mount @m again; with @dax_only, pass only its dax option as data. */
-static int mount_again(const struct mnt *m, bool dax_only)
-{
-	static const struct { const char *name; unsigned long flag; } generic[] = {
-		{ "rw", 0 }, { "ro", MS_RDONLY }, { "nosuid", MS_NOSUID },
-		{ "nodev", MS_NODEV }, { "noexec", MS_NOEXEC },
-		{ "sync", MS_SYNCHRONOUS }, { "dirsync", MS_DIRSYNC },
-		{ "noatime", MS_NOATIME }, { "nodiratime", MS_NODIRATIME },
-		{ "relatime", MS_RELATIME }, { "strictatime", MS_STRICTATIME },
-		{ "lazytime", MS_LAZYTIME }, { "seclabel", 0 },
-	};
-	char opts[1024], data[1024] = "", *tok, *save;
-	unsigned long flags = 0;
-	unsigned int i;
-
-	snprintf(opts, sizeof(opts), "%s", m->opts);
-	for (tok = strtok_r(opts, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < ARRAY_SIZE(generic); i++)
-			if (!strcmp(tok, generic[i].name))
-				break;
-		if (i < ARRAY_SIZE(generic)) {
-			flags |= generic[i].flag;
-			continue;
-		}
-		if (dax_only && strncmp(tok, "dax", 3))
-			continue;
-		if (data[0])
-			strncat(data, ",", sizeof(data) - strlen(data) - 1);
-		strncat(data, tok, sizeof(data) - strlen(data) - 1);
-	}
-	if (syscall(SYS_mount, m->dev, m->dir, m->type, flags, data))
-		return -errno;
-	return 0;
-}
-
-static int umount_retry(const char *dir)
-{
-	int i;
-
-	for (i = 0; i < 50; i++) {
-		if (!syscall(SYS_umount2, dir, 0))
-			return 0;
-		if (errno != EBUSY)
-			return -errno;
-		usleep(100 * 1000);
-	}
-	return -EBUSY;
-}
-
 /* umount and mount the same way; 0 or -errno. */
-static int cycle_mount(const struct mnt *m)
+static int cycle_mount(const struct md_mnt *m)
 {
-	int ret = umount_retry(m->dir);
+	int ret = md_umount_retry(m->dir);
 
-	if (ret)
-		return ret;
-	ret = mount_again(m, false);
-	if (ret)
-		ret = mount_again(m, true);
-	return ret;
+	return ret ? ret : md_mount_again(m, NULL);
 }
 
 FIXTURE(remount) {
 	const char *dir;	/* from the environment */
-	struct mnt mnt;
+	struct md_mnt mnt;
 	char path[PATH_MAX];
 	bool have_mnt;
 };
@@ -1183,7 +1103,7 @@ FIXTURE_SETUP(remount)
 	if (!dir)
 		SKIP(return, "%s", why);
 	self->dir = dir;
-	ret = find_mount(dir, &self->mnt);
+	ret = md_find_mount(dir, &self->mnt);
 	ASSERT_EQ(0, ret) TH_LOG("%s is not a mount point in /proc/self/mounts", dir);
 	self->have_mnt = true;
 	TH_LOG("remounting %s %s %s %s", self->mnt.dev, self->mnt.dir, self->mnt.type,
@@ -1193,14 +1113,16 @@ FIXTURE_SETUP(remount)
 /* In the harness's process, so that it runs even if the test crashed. */
 FIXTURE_TEARDOWN_PARENT(remount)
 {
-	struct mnt now;
+	struct md_mnt now;
+	int ret;
 
 	if (!self->have_mnt)
 		return;
-	if (find_mount(self->mnt.dir, &now) || strcmp(now.dev, self->mnt.dev)) {
-		if (mount_again(&self->mnt, false) && mount_again(&self->mnt, true))
+	if (md_find_mount(self->mnt.dir, &now) || strcmp(now.dev, self->mnt.dev)) {
+		ret = md_mount_again(&self->mnt, NULL);
+		if (ret)
 			fprintf(stderr, "# could not mount %s on %s again: %s\n",
-				self->mnt.dev, self->mnt.dir, strerror(errno));
+				self->mnt.dev, self->mnt.dir, strerror(-ret));
 	}
 	if (self->path[0])
 		unlink(self->path);
