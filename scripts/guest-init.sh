@@ -91,7 +91,9 @@ for i in 0 1; do
 	[ "$dax" = 1 ] || fail_setup "/sys/block/pmem$i/queue/dax is '$dax', not 1: no DAX"
 done
 
-mkfs.xfs -f -q /dev/pmem0 || fail_setup "mkfs.xfs /dev/pmem0"
+# The reverse-mapping btree lets XFS handle a poisoned pmem page itself
+# (its notify-failure hook), as a production DAX setup does.
+mkfs.xfs -f -q -m rmapbt=1 /dev/pmem0 || fail_setup "mkfs.xfs /dev/pmem0"
 mkfs.ext4 -F -q -b 4096 /dev/pmem1 || fail_setup "mkfs.ext4 /dev/pmem1"
 mount -o dax=always /dev/pmem0 /mnt/dax-xfs || fail_setup "mount -o dax=always /dev/pmem0"
 mount -o dax /dev/pmem1 /mnt/dax-ext4 || fail_setup "mount -o dax /dev/pmem1"
@@ -112,8 +114,9 @@ check_mount /mnt/dax-xfs dax
 check_mount /mnt/dax-ext4 dax
 # Reflink stays on (mkfs.xfs default), so the shared-extent rules of
 # MAP_DIRECT can be tested.
-xfs_info /mnt/dax-xfs | grep -o 'reflink=[01]' | sed 's|^|/mnt/dax-xfs: |' >>"$evidence"
+xfs_info /mnt/dax-xfs | grep -o '\(reflink\|rmapbt\)=[01]' | sed 's|^|/mnt/dax-xfs: |' >>"$evidence"
 grep -q 'reflink=1' "$evidence" || fail_setup "XFS on pmem0 has no reflink"
+grep -q 'rmapbt=1' "$evidence" || fail_setup "XFS on pmem0 has no rmapbt"
 
 # --- Non-DAX twins on tmpfs-backed loop images -----------------------------
 mkdir -p /tmp/images

@@ -26,6 +26,11 @@
 #                   debug pass runs only those of them it lists
 #   -t COLLECTION:TEST  run only this test program (no debug pass)
 #
+# The VMA fuzzer's budget per variant: MD_FUZZ_STEPS and MD_FUZZ_SECONDS
+# (default 5000 steps, at most 20 s) in the normal pass,
+# MD_DEBUG_FUZZ_SECONDS (default 90 s) in the debug pass; scripts/fuzz.sh
+# does long runs.
+#
 # Exit status: 0 when every test passed and the kernel log is clean.
 
 MD_STEP=main
@@ -70,8 +75,14 @@ else
 fi
 step config "$MD_SCRIPTS/config.sh"
 step build "$MD_SCRIPTS/build.sh"
+# The VMA fuzzer (map_direct_fuzz_test) gets a budget per variant that
+# fits the selftest timeout: more steps in the normal pass, as many as fit
+# in the time on the slow debug kernel.  scripts/fuzz.sh does long runs.
+fuzz_env="MD_FUZZ_STEPS=${MD_FUZZ_STEPS:-5000} MD_FUZZ_SECONDS=${MD_FUZZ_SECONDS:-20}"
+dbg_fuzz_env="MD_FUZZ_STEPS=100000 MD_FUZZ_SECONDS=${MD_DEBUG_FUZZ_SECONDS:-90}"
 run_rc=0
-step run "$MD_SCRIPTS/run.sh" --run-dir "$run_dir" "${run_args[@]}" || run_rc=$?
+step run env MD_GUEST_ENV="$fuzz_env" "$MD_SCRIPTS/run.sh" --run-dir "$run_dir" \
+	"${run_args[@]}" || run_rc=$?
 
 # The debug pass: the collections of tests/debug-collections (those among
 # the -c ones, if given) again, on the debug kernel.
@@ -84,7 +95,7 @@ if [ "$debug" = 1 ]; then
 	done < <(list_entries "$MD_REPO/tests/debug-collections")
 fi
 if [ "${#debug_args[@]}" -gt 0 ]; then
-	dbg_env=(env MD_FRAGMENTS="$MD_FRAGMENTS debug")
+	dbg_env=(env MD_FRAGMENTS="$MD_FRAGMENTS debug" MD_GUEST_ENV="$dbg_fuzz_env")
 	if step "config (debug)" "${dbg_env[@]}" "$MD_SCRIPTS/config.sh" &&
 		step "build (debug)" "${dbg_env[@]}" "$MD_SCRIPTS/build.sh"; then
 		step "run (debug)" "${dbg_env[@]}" "$MD_SCRIPTS/run.sh" \
