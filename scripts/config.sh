@@ -1,5 +1,5 @@
 #!/bin/bash
-# Usage: scripts/config.sh [FRAGMENT...]
+# Usage: scripts/config.sh [--src DIR --obj DIR] [FRAGMENT...]
 #
 # Makes the test kernel's .config in build/<base-id>/obj-<variant>/:
 # "make ARCH=x86_64 allnoconfig", then the named fragments of
@@ -11,18 +11,35 @@
 # The config is generated in a scratch folder and copied over the build's
 # .config only when it differs, so an unchanged config never triggers a
 # rebuild.
+#
+#   --src DIR  configure the kernel tree DIR instead of the work tree
+#   --obj DIR  write the .config to DIR instead of obj-<variant>/
+#              (scripts/base-kernel.sh: the pristine base, same fragments)
 
 MD_STEP=config
 . "$(dirname "$0")/lib.sh"
-case "${1:-}" in
--h | --help) usage; exit 0 ;;
-esac
+src="" obj=""
+while [ "$#" -gt 0 ]; do
+	case "$1" in
+	-h | --help) usage; exit 0 ;;
+	--src) src=$2; shift 2 ;;
+	--obj) obj=$2; shift 2 ;;
+	--) shift; break ;;
+	-*) usage >&2; die "unknown argument: $1" ;;
+	*) break ;;
+	esac
+done
 [ "$#" -eq 0 ] || MD_FRAGMENTS="$*"
 md_paths
-[ -d "$MD_WT/.git" ] || die "no work tree at $MD_WT: run scripts/worktree.sh first"
+MD_WT=${src:-$MD_WT}
+MD_OBJ=${obj:-$MD_OBJ}
+[ -e "$MD_WT/.git" ] || die "no work tree at $MD_WT: run scripts/worktree.sh first"
 
 snippets=$MD_REPO/Kconfig.snippets
-gen=$MD_TREE_DIR/config-gen-$MD_VARIANT
+# obj-<name> is configured in config-gen-<name>, logged in config-<name>.log.
+cfg_name=$(basename "$MD_OBJ")
+cfg_name=${cfg_name#obj-}
+gen=$MD_TREE_DIR/config-gen-$cfg_name
 mkdir -p "$gen/frag"
 frags=()
 for f in $MD_FRAGMENTS; do
@@ -39,7 +56,7 @@ if [ -f "$MD_OBJ/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
 fi
 
 kmake() { make -C "$MD_WT" ARCH=x86_64 O="$gen" "$@"; }
-logf=$MD_LOGS/config-$MD_VARIANT.log
+logf=$MD_LOGS/config-$cfg_name.log
 {
 	kmake allnoconfig
 	"$MD_WT/scripts/kconfig/merge_config.sh" -m -O "$gen" "$gen/.config" "${frags[@]}"

@@ -115,6 +115,15 @@ md_paths() {
 	mkdir -p "$MD_LOGS"
 }
 
+# The pristine base kernel (tag "base" of the work tree's repository, without
+# the series) of scripts/base-kernel.sh: its git worktree and the object
+# folder of the config variant.  Call after md_paths.
+# shellcheck disable=SC2034
+md_base_paths() {
+	MD_BASE_WT=$MD_TREE_DIR/linux-base
+	MD_BASE_OBJ=$MD_TREE_DIR/obj-base-$MD_VARIANT
+}
+
 # Run "$@" with its output in log file $1 (after shifting), printing a
 # progress line (what, elapsed time, lines of output so far) every
 # $MD_TICK seconds.  On failure, print the tail of the log and its path and
