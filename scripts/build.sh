@@ -6,10 +6,15 @@
 #      from scripts/config.sh);
 #   2. the uapi headers of that tree ("make headers"), which the selftests
 #      compile against;
-#   3. the selftests: every tests/<target>/ with a Makefile, built with the
-#      tree's tools/testing/selftests/lib.mk, and the kernel's own selftests
-#      listed in tests/kernel-selftests, all installed with the kselftest
-#      runner in build/<base-id>/kselftest-<variant>/install.
+#   3. the selftests, all installed with the kselftest runner in
+#      build/<base-id>/kselftest-<variant>/install:
+#      - the series' own (tools/testing/selftests/map_direct of the work
+#        tree, whose source is tests/map_direct), with the kernel's
+#        selftest Makefile, as a kernel developer builds them:
+#        make -C tools/testing/selftests O=<obj> TARGETS=map_direct install;
+#      - the project's other tests/<target>/ (baseline, man_examples),
+#        built with the tree's tools/testing/selftests/lib.mk;
+#      - the kernel's own selftests listed in tests/kernel-selftests.
 # Progress is one line per step (and a line a minute for long steps); the
 # full output is in build/logs/.
 
@@ -46,13 +51,33 @@ mkdir -p "$stage" "$inst"
 rsync -a "$ksrc/lib.mk" "$ksrc/kselftest.h" "$ksrc/kselftest_harness.h" \
 	"$ksrc/kselftest" "$ksrc/run_kselftest.sh" "$stage/"
 rsync -a --exclude=host "$MD_REPO/tests/" "$stage/"
-rsync -a "$ksrc/kselftest" "$ksrc/run_kselftest.sh" "$inst/"
 
-targets=()
+# Targets the series carries in the tree are built from the tree; the rest
+# of tests/ from the staged copy (which keeps map_direct's headers for
+# baseline).
+intree=() targets=()
 for mk in "$stage"/*/Makefile; do
-	targets+=("$(basename "$(dirname "$mk")")")
+	t=$(basename "$(dirname "$mk")")
+	if [ -f "$ksrc/$t/Makefile" ]; then
+		intree+=("$t")
+		diff -rq "$MD_REPO/tests/$t" "$ksrc/$t" >/dev/null ||
+			warn "tests/$t differs from the work tree's $ksrc/$t, which is what is built: run scripts/sync-selftests.sh"
+	else
+		targets+=("$t")
+	fi
 done
-: >"$inst/kselftest-list.txt"
+intree_build() {
+	make -C "$ksrc" O="$MD_OBJ" TARGETS="${intree[*]}" FORCE_TARGETS=1 \
+		-j"$jobs" KSFT_INSTALL_PATH="$inst" install
+}
+if [ "${#intree[@]}" -gt 0 ]; then
+	run_logged "$MD_LOGS/build-selftests-tree-$MD_VARIANT.log" \
+		"in-tree selftests (${intree[*]})" intree_build
+else
+	warn "the work tree carries none of the tests/ targets"
+	rsync -a "$ksrc/kselftest" "$ksrc/run_kselftest.sh" "$inst/"
+	: >"$inst/kselftest-list.txt"
+fi
 kst_build() {
 	local t
 	for t in "${targets[@]}"; do
@@ -85,7 +110,7 @@ ktree_build() {
 		echo "$kt" >>"$inst/kselftest-list.txt"
 	done
 }
-run_logged "$MD_LOGS/build-selftests-$MD_VARIANT.log" "selftests (${targets[*]})" kst_build
+run_logged "$MD_LOGS/build-selftests-$MD_VARIANT.log" "repository selftests (${targets[*]})" kst_build
 run_logged "$MD_LOGS/build-kernel-selftests-$MD_VARIANT.log" \
 	"kernel selftests (${#ktests[@]} programs)" ktree_build
 log "selftests: $(wc -l <"$inst/kselftest-list.txt") programs installed in $inst"

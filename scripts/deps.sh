@@ -18,13 +18,14 @@ MD_STEP=deps
 #  checks: host checks and the Coccinelle/sparse work on the series
 #          (spatch's python rules load libpython3.X.so, which only the
 #          -dev package provides; mandoc and groff lint the man pages,
-#          docutils the kernel documentation the patches change)
+#          docutils the kernel documentation the patches change,
+#          ply checkpatch's SPDX licence check)
 MD_PACKAGES=(
 	build-essential flex bison bc libelf-dev libssl-dev cpio ccache
 	gcc-multilib kmod rsync xz-utils git perl python3
 	qemu-system-x86 ndctl xfsprogs e2fsprogs util-linux
 	coccinelle libpython3-dev sparse shellcheck mandoc groff-base
-	python3-docutils liburcu-dev
+	python3-docutils python3-ply liburcu-dev
 )
 
 check_only=0

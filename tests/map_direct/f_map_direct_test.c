@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fcntl(F_MAP_DIRECT) (catalogue 56-64): a process with CAP_LINUX_IMMUTABLE
- * (in the initial user namespace) marks an open file description; any
- * holder of that description may then create MAP_DIRECT mappings without
- * the capability.  The mark is shared by dup(), fork() and SCM_RIGHTS, not
- * by a fresh open(); it relaxes only the capability rule.
+ * fcntl(F_MAP_DIRECT): a process with CAP_LINUX_IMMUTABLE (in the initial
+ * user namespace) marks an open file description; any holder of that
+ * description may then create MAP_DIRECT mappings without the
+ * capability.  The mark is shared by dup(), fork() and SCM_RIGHTS, not by a
+ * fresh open(); it relaxes only the capability rule.
  *
  * Privileges are dropped in forked children only: either just
  * CAP_LINUX_IMMUTABLE (capset, still uid 0), or everything (uid/gid
@@ -238,8 +238,8 @@ TEST_F(fmd, fcntl_without_cap_eacces)
 TEST_F(fmd, fcntl_with_cap_twice)
 {
 	EXPECT_ERRNO(0, MD_ERRNO(fcntl(self->fd, F_MAP_DIRECT)), "F_MAP_DIRECT");
-	EXPECT_EQ(0, fcntl(self->fd, F_MAP_DIRECT)) TH_LOG("F_MAP_DIRECT again: %s",
-							  md_errname(errno));
+	EXPECT_EQ(0, fcntl(self->fd, F_MAP_DIRECT))
+		TH_LOG("F_MAP_DIRECT again: %s", md_errname(errno));
 	EXPECT_SEAL(0, md_seal_state(self->fd), "marked, not mapped");
 	EXPECT_CHILD(0, try_map(AS_NO_CAP, USE_FD, self->fd, NULL),
 		     "MAP_DIRECT on the marked fd without the capability");

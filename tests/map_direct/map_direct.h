@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers of the map_direct selftests (MAP_DIRECT, mmap3, S_IOMAP_SEALED,
- * F_MAP_DIRECT).  The ABI under test is Documentation/abi.md of the project:
+ * F_MAP_DIRECT).  The ABI under test, as Documentation/userspace-api/mmap3.rst
+ * describes it:
  *
  *   mmap3(addr, len, prot, flags, fd, pgoff)  syscall 463, offset in pages
  *   MAP_DIRECT                                 0x400000
  *   F_MAP_DIRECT                               F_LINUX_SPECIFIC_BASE + 15
  *
- * A kernel without the series has no mmap3 (ENOSYS; on 6.13+ kernels 463
- * is setxattrat and fails differently) and no F_MAP_DIRECT (EINVAL): every
- * test then SKIPs and says why.  The seal has no interface of its own; it
- * is probed with ftruncate(fd, current size), which fails with ETXTBSY on a
- * sealed file and succeeds (changing nothing) on any other.
+ * A kernel without MAP_DIRECT support has no mmap3 (ENOSYS; on 6.13+
+ * kernels 463 is setxattrat and fails differently) and no F_MAP_DIRECT
+ * (EINVAL): every test then SKIPs and says why.  The seal has no interface
+ * of its own; it is probed with ftruncate(fd, current size), which fails
+ * with ETXTBSY on a sealed file and succeeds (changing nothing) on any
+ * other.
  */
 #ifndef MAP_DIRECT_H
 #define MAP_DIRECT_H
@@ -115,15 +117,15 @@
 	 (MAP_HUGE_MASK << MAP_HUGE_SHIFT))
 
 _Static_assert(MAP_DIRECT == 0x400000,
-	       "MAP_DIRECT is 0x400000 on every architecture (abi.md)");
+	       "MAP_DIRECT is 0x400000 on every architecture");
 _Static_assert((MAP_DIRECT & (MAP_DIRECT - 1)) == 0, "MAP_DIRECT is one bit");
 _Static_assert(MAP_DIRECT != MAP_SYNC, "MAP_DIRECT must not be MAP_SYNC");
 _Static_assert((MAP_DIRECT & MD_LEGACY_MAP_BITS) == 0,
 	       "MAP_DIRECT overlaps a flag bit mmap(2) already knows");
 _Static_assert(F_MAP_DIRECT == 1024 + 15,
-	       "F_MAP_DIRECT is F_LINUX_SPECIFIC_BASE + 15 (abi.md)");
+	       "F_MAP_DIRECT is F_LINUX_SPECIFIC_BASE + 15");
 #if defined(__x86_64__) || defined(__i386__)
-_Static_assert(__NR_mmap3 == 463, "mmap3 is syscall 463 (abi.md)");
+_Static_assert(__NR_mmap3 == 463, "mmap3 is syscall 463");
 #endif
 
 /* --- errno and result formatting -------------------------------------- */
@@ -194,14 +196,14 @@ static inline bool md_have_map_direct(char *why, size_t len)
 	if (p == MAP_FAILED) {
 		err = errno;
 		snprintf(why, len,
-			 "kernel without the MAP_DIRECT series: syscall %d (mmap3) fails with %s (%s)",
+			 "kernel without MAP_DIRECT support: syscall %d (mmap3) fails with %s (%s)",
 			 __NR_mmap3, md_errname(err), strerror(err));
 		return false;
 	}
 	if (!p || ((unsigned long)p & (MD_PAGE - 1)) ||
 	    msync(p, MD_PAGE, MS_ASYNC)) {
 		snprintf(why, len,
-			 "kernel without the MAP_DIRECT series: syscall %d returned %p, not a mapping",
+			 "kernel without MAP_DIRECT support: syscall %d returned %p, not a mapping",
 			 __NR_mmap3, p);
 		return false;
 	}
@@ -214,7 +216,7 @@ static inline bool md_have_map_direct(char *why, size_t len)
 	}
 	if (errno == EOPNOTSUPP) {
 		snprintf(why, len,
-			 "mmap3 refuses MAP_DIRECT (%#x) as an unknown flag: kernel without patch 4",
+			 "mmap3 refuses MAP_DIRECT (%#x) as an unknown flag: kernel without MAP_DIRECT",
 			 MAP_DIRECT);
 		return false;
 	}
@@ -256,7 +258,8 @@ static inline bool md_have_f_map_direct(const char *dir, char *why,
 /*
  * 1 if the file behind @fd (open for writing) is sealed, 0 if not, -errno
  * if the probe itself fails: ftruncate() to the current size is refused
- * with ETXTBSY exactly when the block map is sealed (abi.md).
+ * with ETXTBSY exactly when the block map is sealed
+ * (Documentation/filesystems/dax.rst).
  */
 static inline int md_seal_state(int fd)
 {
@@ -292,13 +295,15 @@ static inline const char *md_seal_str(int state)
 
 #define EXPECT_SEAL(want, state, fmt, ...) do {				\
 	int __s = (state);						\
-	EXPECT_EQ((want), __s) TH_LOG(fmt ": the file should %sbe sealed (probe ftruncate(fd, size): %s)", \
-		##__VA_ARGS__, (want) ? "" : "not ", md_seal_str(__s));	\
+	EXPECT_EQ((want), __s)						\
+		TH_LOG(fmt ": the file should %sbe sealed (probe ftruncate(fd, size): %s)", \
+		       ##__VA_ARGS__, (want) ? "" : "not ", md_seal_str(__s)); \
 } while (0)
 #define ASSERT_SEAL(want, state, fmt, ...) do {				\
 	int __s = (state);						\
-	ASSERT_EQ((want), __s) TH_LOG(fmt ": the file should %sbe sealed (probe ftruncate(fd, size): %s)", \
-		##__VA_ARGS__, (want) ? "" : "not ", md_seal_str(__s));	\
+	ASSERT_EQ((want), __s)						\
+		TH_LOG(fmt ": the file should %sbe sealed (probe ftruncate(fd, size): %s)", \
+		       ##__VA_ARGS__, (want) ? "" : "not ", md_seal_str(__s)); \
 } while (0)
 
 /* --- guarded memory access (SIGBUS/SIGSEGV) ---------------------------- */
@@ -968,7 +973,7 @@ static inline int md_mount_opts(const struct md_mnt *m, const char *dax,
 		{ "relatime", MS_RELATIME }, { "strictatime", MS_STRICTATIME },
 		{ "lazytime", MS_LAZYTIME }, { "seclabel", 0 },
 	};
-	const size_t ngeneric = sizeof(generic) / sizeof(generic[0]);
+	const size_t ngeneric = ARRAY_SIZE(generic);
 	char opts[1024], data[1024] = "", *tok, *save;
 	unsigned long flags = 0;
 	size_t i;

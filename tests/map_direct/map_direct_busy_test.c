@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * MAP_DIRECT and busy DAX pages (review items 10, 11, 12, 14).  Before a
- * block-map change, XFS and ext4 break the file's DAX layout: they unmap
- * it and wait until no page of it has a reference other than the page
- * cache's own (dax_layout_busy_page()), dropping a lock while they wait.
- * The seal must be checked before that (a sealed file is refused at once:
- * nothing unmapped, no waiting, no spinning) and again after it (a file
- * sealed by an mmap3(MAP_DIRECT) that came in while the operation waited
- * is refused too, and nothing changes).  The same holds for ext4's
- * MOVE_EXT and MIGRATE, which drop their locks half way.
+ * MAP_DIRECT and busy DAX pages.  Before a block-map change, XFS and ext4
+ * break the file's DAX layout: they unmap it and wait until no page of it
+ * has a reference other than the page cache's own (dax_layout_busy_page()),
+ * dropping a lock while they wait.  The seal must be checked before that (a
+ * sealed file is refused at once: nothing unmapped, no waiting, no spinning)
+ * and again after it (a file sealed by an mmap3(MAP_DIRECT) that came in
+ * while the operation waited is refused too, and nothing changes).  The same
+ * holds for ext4's MOVE_EXT and MIGRATE, which drop their locks half way.
  *
  * A page is held busy the way a DMA user would: vmsplice() of a page of a
  * mapping of the file into a pipe that nobody reads holds a reference until
@@ -80,7 +79,7 @@ static long long now_us(void)
 	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-/* Spin for @us microseconds (finer than a sleep on a TCG guest). */
+/* Spin for @us microseconds (finer than a sleep on an emulated machine). */
 static void spin_us(long long us)
 {
 	long long end = now_us() + us;
@@ -421,7 +420,7 @@ static void expect_page_was_busy(struct __test_metadata *_metadata,
 }
 
 /* ======================================================================= */
-/* Item 11: a sealed file with a busy page is refused at once              */
+/* A sealed file with a busy page is refused at once                       */
 /* ======================================================================= */
 
 /*
@@ -496,12 +495,6 @@ static void check_at_once(struct __test_metadata *_metadata,
 	close(fd);
 }
 
-#define AT_ONCE(fixture, op, want)						\
-	TEST_F(fixture, op)							\
-	{									\
-		check_at_once(_metadata, &self->e, #op, op_##op, want);		\
-	}
-
 FIXTURE(sealed_busy) {
 	struct seal_env e;
 };
@@ -524,20 +517,81 @@ FIXTURE_TEARDOWN_PARENT(sealed_busy)
 	env_teardown(&self->e);
 }
 
-AT_ONCE(sealed_busy, ftruncate_smaller, ETXTBSY)
-AT_ONCE(sealed_busy, ftruncate_larger, ETXTBSY)
-AT_ONCE(sealed_busy, ftruncate_same, ETXTBSY)
-AT_ONCE(sealed_busy, truncate_path, ETXTBSY)
-AT_ONCE(sealed_busy, open_o_trunc, ETXTBSY)
-AT_ONCE(sealed_busy, fallocate_past_eof, ETXTBSY)
-AT_ONCE(sealed_busy, fallocate_into_hole, ETXTBSY)
-AT_ONCE(sealed_busy, fallocate_keep_size, ETXTBSY)
-AT_ONCE(sealed_busy, fallocate_punch_hole, ETXTBSY)
-AT_ONCE(sealed_busy, fallocate_zero_range, ETXTBSY)
-AT_ONCE(sealed_busy, fallocate_collapse_range, ETXTBSY)
-AT_ONCE(sealed_busy, fallocate_insert_range, ETXTBSY)
-AT_ONCE(sealed_busy, fallocate_unshare_range, ETXTBSY)
-AT_ONCE(sealed_busy, copy_file_range_into, ETXTBSY)
+TEST_F(sealed_busy, ftruncate_smaller)
+{
+	check_at_once(_metadata, &self->e, "ftruncate_smaller", op_ftruncate_smaller, ETXTBSY);
+}
+
+TEST_F(sealed_busy, ftruncate_larger)
+{
+	check_at_once(_metadata, &self->e, "ftruncate_larger", op_ftruncate_larger, ETXTBSY);
+}
+
+TEST_F(sealed_busy, ftruncate_same)
+{
+	check_at_once(_metadata, &self->e, "ftruncate_same", op_ftruncate_same, ETXTBSY);
+}
+
+TEST_F(sealed_busy, truncate_path)
+{
+	check_at_once(_metadata, &self->e, "truncate_path", op_truncate_path, ETXTBSY);
+}
+
+TEST_F(sealed_busy, open_o_trunc)
+{
+	check_at_once(_metadata, &self->e, "open_o_trunc", op_open_o_trunc, ETXTBSY);
+}
+
+TEST_F(sealed_busy, fallocate_past_eof)
+{
+	check_at_once(_metadata, &self->e, "fallocate_past_eof", op_fallocate_past_eof, ETXTBSY);
+}
+
+TEST_F(sealed_busy, fallocate_into_hole)
+{
+	check_at_once(_metadata, &self->e, "fallocate_into_hole", op_fallocate_into_hole, ETXTBSY);
+}
+
+TEST_F(sealed_busy, fallocate_keep_size)
+{
+	check_at_once(_metadata, &self->e, "fallocate_keep_size", op_fallocate_keep_size, ETXTBSY);
+}
+
+TEST_F(sealed_busy, fallocate_punch_hole)
+{
+	check_at_once(_metadata, &self->e, "fallocate_punch_hole", op_fallocate_punch_hole,
+		      ETXTBSY);
+}
+
+TEST_F(sealed_busy, fallocate_zero_range)
+{
+	check_at_once(_metadata, &self->e, "fallocate_zero_range", op_fallocate_zero_range,
+		      ETXTBSY);
+}
+
+TEST_F(sealed_busy, fallocate_collapse_range)
+{
+	check_at_once(_metadata, &self->e, "fallocate_collapse_range", op_fallocate_collapse_range,
+		      ETXTBSY);
+}
+
+TEST_F(sealed_busy, fallocate_insert_range)
+{
+	check_at_once(_metadata, &self->e, "fallocate_insert_range", op_fallocate_insert_range,
+		      ETXTBSY);
+}
+
+TEST_F(sealed_busy, fallocate_unshare_range)
+{
+	check_at_once(_metadata, &self->e, "fallocate_unshare_range", op_fallocate_unshare_range,
+		      ETXTBSY);
+}
+
+TEST_F(sealed_busy, copy_file_range_into)
+{
+	check_at_once(_metadata, &self->e, "copy_file_range_into", op_copy_file_range_into,
+		      ETXTBSY);
+}
 
 FIXTURE(sealed_busy_xfs) {
 	struct seal_env e;
@@ -570,35 +624,85 @@ FIXTURE_TEARDOWN_PARENT(sealed_busy_xfs)
 	env_teardown(&self->e);
 }
 
-AT_ONCE(sealed_busy_xfs, ficlone_into, ETXTBSY)
-AT_ONCE(sealed_busy_xfs, ficlone_from, ETXTBSY)
-AT_ONCE(sealed_busy_xfs, ficlonerange_into, ETXTBSY)
-AT_ONCE(sealed_busy_xfs, ficlonerange_from, ETXTBSY)
-AT_ONCE(sealed_busy_xfs, dedupe_into, R_STATUS(ETXTBSY))
-AT_ONCE(sealed_busy_xfs, dedupe_from, R_STATUS(ETXTBSY))
-AT_ONCE(sealed_busy_xfs, xfs_swapext_target, ETXTBSY)
-AT_ONCE(sealed_busy_xfs, xfs_swapext_tmp, ETXTBSY)
+TEST_F(sealed_busy_xfs, ficlone_into)
+{
+	check_at_once(_metadata, &self->e, "ficlone_into", op_ficlone_into, ETXTBSY);
+}
+
+TEST_F(sealed_busy_xfs, ficlone_from)
+{
+	check_at_once(_metadata, &self->e, "ficlone_from", op_ficlone_from, ETXTBSY);
+}
+
+TEST_F(sealed_busy_xfs, ficlonerange_into)
+{
+	check_at_once(_metadata, &self->e, "ficlonerange_into", op_ficlonerange_into, ETXTBSY);
+}
+
+TEST_F(sealed_busy_xfs, ficlonerange_from)
+{
+	check_at_once(_metadata, &self->e, "ficlonerange_from", op_ficlonerange_from, ETXTBSY);
+}
+
+TEST_F(sealed_busy_xfs, dedupe_into)
+{
+	check_at_once(_metadata, &self->e, "dedupe_into", op_dedupe_into, R_STATUS(ETXTBSY));
+}
+
+TEST_F(sealed_busy_xfs, dedupe_from)
+{
+	check_at_once(_metadata, &self->e, "dedupe_from", op_dedupe_from, R_STATUS(ETXTBSY));
+}
+
+TEST_F(sealed_busy_xfs, xfs_swapext_target)
+{
+	check_at_once(_metadata, &self->e, "xfs_swapext_target", op_xfs_swapext_target, ETXTBSY);
+}
+
+TEST_F(sealed_busy_xfs, xfs_swapext_tmp)
+{
+	check_at_once(_metadata, &self->e, "xfs_swapext_tmp", op_xfs_swapext_tmp, ETXTBSY);
+}
 
 /*
  * Without the exchange-range feature (mkfs.xfs before 6.10 cannot make
  * it) the ioctls are EOPNOTSUPP before any lock is taken, sealed or not.
  */
-#define AT_ONCE_EXCH(op)							\
-	TEST_F(sealed_busy_xfs, op)						\
-	{									\
-		if (!self->e.exchrange)						\
-			TH_LOG("this XFS has no exchange-range feature: expecting EOPNOTSUPP, at once");	\
-		check_at_once(_metadata, &self->e, #op, op_##op,		\
-			      self->e.exchrange ? ETXTBSY : EOPNOTSUPP);	\
-	}
 
-AT_ONCE_EXCH(xfs_exchange_range_file1)
-AT_ONCE_EXCH(xfs_exchange_range_file2)
-AT_ONCE_EXCH(xfs_commit_range_file1)
-AT_ONCE_EXCH(xfs_commit_range_file2)
+TEST_F(sealed_busy_xfs, xfs_exchange_range_file1)
+{
+	if (!self->e.exchrange)
+		TH_LOG("this XFS has no exchange-range feature: expecting EOPNOTSUPP, at once");
+	check_at_once(_metadata, &self->e, "xfs_exchange_range_file1", op_xfs_exchange_range_file1,
+		      self->e.exchrange ? ETXTBSY : EOPNOTSUPP);
+}
+
+TEST_F(sealed_busy_xfs, xfs_exchange_range_file2)
+{
+	if (!self->e.exchrange)
+		TH_LOG("this XFS has no exchange-range feature: expecting EOPNOTSUPP, at once");
+	check_at_once(_metadata, &self->e, "xfs_exchange_range_file2", op_xfs_exchange_range_file2,
+		      self->e.exchrange ? ETXTBSY : EOPNOTSUPP);
+}
+
+TEST_F(sealed_busy_xfs, xfs_commit_range_file1)
+{
+	if (!self->e.exchrange)
+		TH_LOG("this XFS has no exchange-range feature: expecting EOPNOTSUPP, at once");
+	check_at_once(_metadata, &self->e, "xfs_commit_range_file1", op_xfs_commit_range_file1,
+		      self->e.exchrange ? ETXTBSY : EOPNOTSUPP);
+}
+
+TEST_F(sealed_busy_xfs, xfs_commit_range_file2)
+{
+	if (!self->e.exchrange)
+		TH_LOG("this XFS has no exchange-range feature: expecting EOPNOTSUPP, at once");
+	check_at_once(_metadata, &self->e, "xfs_commit_range_file2", op_xfs_commit_range_file2,
+		      self->e.exchrange ? ETXTBSY : EOPNOTSUPP);
+}
 
 /* ======================================================================= */
-/* Item 10: sealed while the operation waits for a busy page               */
+/* Sealed while the operation waits for a busy page                        */
 /* ======================================================================= */
 
 /*
@@ -717,21 +821,42 @@ TEST_F(sealed_while_waiting, unsealed_truncate_waits_for_busy_page)
 	close(fd);
 }
 
-#define WHILE_WAITING(op)							\
-	TEST_F(sealed_while_waiting, op)					\
-	{									\
-		check_sealed_while_waiting(_metadata, &self->e, #op, op_##op);	\
-	}
+TEST_F(sealed_while_waiting, ftruncate_smaller)
+{
+	check_sealed_while_waiting(_metadata, &self->e, "ftruncate_smaller", op_ftruncate_smaller);
+}
 
-WHILE_WAITING(ftruncate_smaller)
-WHILE_WAITING(ftruncate_larger)
-WHILE_WAITING(fallocate_punch_hole)
-WHILE_WAITING(fallocate_collapse_range)
-WHILE_WAITING(fallocate_insert_range)
-WHILE_WAITING(fallocate_zero_range)
+TEST_F(sealed_while_waiting, ftruncate_larger)
+{
+	check_sealed_while_waiting(_metadata, &self->e, "ftruncate_larger", op_ftruncate_larger);
+}
+
+TEST_F(sealed_while_waiting, fallocate_punch_hole)
+{
+	check_sealed_while_waiting(_metadata, &self->e, "fallocate_punch_hole",
+				   op_fallocate_punch_hole);
+}
+
+TEST_F(sealed_while_waiting, fallocate_collapse_range)
+{
+	check_sealed_while_waiting(_metadata, &self->e, "fallocate_collapse_range",
+				   op_fallocate_collapse_range);
+}
+
+TEST_F(sealed_while_waiting, fallocate_insert_range)
+{
+	check_sealed_while_waiting(_metadata, &self->e, "fallocate_insert_range",
+				   op_fallocate_insert_range);
+}
+
+TEST_F(sealed_while_waiting, fallocate_zero_range)
+{
+	check_sealed_while_waiting(_metadata, &self->e, "fallocate_zero_range",
+				   op_fallocate_zero_range);
+}
 
 /* ======================================================================= */
-/* Item 12: EXT4_IOC_MOVE_EXT with a DAX donor sealed half way             */
+/* EXT4_IOC_MOVE_EXT with a DAX donor sealed half way                      */
 /* ======================================================================= */
 
 #define MOVE_BLOCKS	8192	/* 32 MiB: MOVE_EXT runs for about 0.5 s */
@@ -830,7 +955,7 @@ static int move_thread(void *arg)
 
 /* Unmount the DAX ext4 and mount it with dax=inode; make the files. */
 static void move_ext_prepare(struct __test_metadata *_metadata,
-			     FIXTURE_DATA(move_ext) *self, int *ofd, int *dfd)
+			     FIXTURE_DATA(move_ext) * self, int *ofd, int *dfd)
 {
 	int ret;
 
@@ -849,8 +974,10 @@ static void move_ext_prepare(struct __test_metadata *_metadata,
 	ASSERT_LE(0, *ofd) TH_LOG("create the original file: %s", strerror(-*ofd));
 	*dfd = move_file(self->dir, "donor", self->donor, 2);
 	ASSERT_LE(0, *dfd) TH_LOG("create the donor: %s", strerror(-*dfd));
-	ASSERT_EQ(0, md_is_dax(*ofd)) TH_LOG("the original file must not be DAX (MOVE_EXT refuses that)");
-	ASSERT_EQ(1, md_is_dax(*dfd)) TH_LOG("the donor, made in an FS_XFLAG_DAX directory, is not DAX");
+	ASSERT_EQ(0, md_is_dax(*ofd))
+		TH_LOG("the original file must not be DAX (MOVE_EXT refuses that)");
+	ASSERT_EQ(1, md_is_dax(*dfd))
+		TH_LOG("the donor, made in an FS_XFLAG_DAX directory, is not DAX");
 }
 
 /* The donor mapped MAP_DIRECT by a thread while MOVE_EXT runs. */
@@ -970,7 +1097,7 @@ TEST_F_TIMEOUT(move_ext, donor_sealed_mid_move, 300)
 }
 
 /* ======================================================================= */
-/* Item 14: EXT4_IOC_MIGRATE loses the ETXTBSY                             */
+/* EXT4_IOC_MIGRATE loses the ETXTBSY                                      */
 /* ======================================================================= */
 
 #define MIGRATE_RUN_US	(3 * 1000000LL)
@@ -1089,15 +1216,15 @@ static int migrate_round(int fd, long long delay_us, struct migrate_tally *t)
 	if (err || ext < 0)
 		return err ? -err : ext;
 	t->runs++;
-	if (b.result == 0 && ext)
+	if (b.result == 0 && ext) {
 		t->migrated++;
-	else if (b.result == ETXTBSY && !ext)
+	} else if (b.result == ETXTBSY && !ext) {
 		t->refused++;
-	else if (b.result == 0)
+	} else if (b.result == 0) {
 		t->lost++;
-	else if (b.result == ETXTBSY)
+	} else if (b.result == ETXTBSY) {
 		t->wrong++;
-	else {
+	} else {
 		t->other++;
 		t->other_errno = b.result;
 	}

@@ -104,8 +104,10 @@ struct model {
 /* Operations, the fuzzer's state                                             */
 /* ========================================================================= */
 
-enum { OP_MMAP, OP_MUNMAP, OP_MPROTECT, OP_MADVISE, OP_MLOCK, OP_MREMAP,
-       OP_REMAP, OP_FORK, OP_EXIT, OP_MSEAL, OP_UFFD, OP_TOUCH, NOPS };
+enum {
+	OP_MMAP, OP_MUNMAP, OP_MPROTECT, OP_MADVISE, OP_MLOCK, OP_MREMAP,
+	OP_REMAP, OP_FORK, OP_EXIT, OP_MSEAL, OP_UFFD, OP_TOUCH, NOPS
+};
 
 /* One step; what the fields mean depends on the type (see the show_*()). */
 struct op {
@@ -280,7 +282,7 @@ static char *page_str(const struct mpage *p, char *buf, size_t len)
 }
 
 /* Append to the mismatch report; the first call sets its kind. */
-static __attribute__((format(printf, 3, 4)))
+static __printf(3, 4)
 void mismatch(struct fuzz *fz, int cls, const char *fmt, ...)
 {
 	struct shared *sh = fz->sh;
@@ -512,7 +514,7 @@ static const char *const mode_names[] = {
 
 static void gen_mmap(struct fuzz *fz, struct op *op)
 {
-	int w = 0, r, i, mode, prot;
+	int w = 0, r, i, pg, mode, prot;
 
 	for (i = 0; i < (int)ARRAY_SIZE(apis); i++)
 		w += apis[i].weight;
@@ -523,12 +525,13 @@ static void gen_mmap(struct fuzz *fz, struct op *op)
 	op->n = 1 + rnd(fz, rnd(fz, 4) ? 3 : 8);
 	op->b = rnd(fz, FILE_PAGES - op->n + 1);
 	r = rnd(fz, 100);
-	if (r < 45 && place_adjacent(fz, op))
-		;
-	else if (r < 75 && (i = pick_page(fz, 1u << K_FILE)) >= 0)
-		op->a = imin(imax(0, i - rnd(fz, op->n)), ARENA - op->n);
-	else
-		op->a = rnd(fz, ARENA - op->n + 1);
+	if (r >= 45 || !place_adjacent(fz, op)) {
+		pg = r < 75 ? pick_page(fz, 1u << K_FILE) : -1;
+		if (pg >= 0)
+			op->a = imin(imax(0, pg - rnd(fz, op->n)), ARENA - op->n);
+		else
+			op->a = rnd(fz, ARENA - op->n + 1);
+	}
 	if (apis[op->v].pf & PF_MD)
 		prot = rnd(fz, 100) < 3 ? 1 : 2;
 	else
@@ -616,7 +619,7 @@ static int model_mmap(struct fuzz *fz, const struct op *op, int got)
 	if (rule)
 		return rule;
 	if (mode == MODE_NOREPLACE && validating)
-		return EOPNOTSUPP;	/* abi.md: a limitation of 6.12 */
+		return EOPNOTSUPP;	/* mmap3.rst: a limitation of 6.12 */
 	if (any_flag(pg, op->n, PF_SL))
 		return EPERM;
 	/*
@@ -903,10 +906,13 @@ static void gen_mremap(struct fuzz *fz, struct op *op)
 			op->b = imin(op->n + 1 + rnd(fz, 3), ARENA - op->a);
 		return;
 	}
-	if (op->v == MR_MOVE && (r = rnd(fz, 10)) < 2)
-		op->b = op->n + 1 + rnd(fz, 2);
-	else if (op->v == MR_MOVE && r < 4 && op->n > 1)
-		op->b = op->n - 1;
+	if (op->v == MR_MOVE) {
+		r = rnd(fz, 10);
+		if (r < 2)
+			op->b = op->n + 1 + rnd(fz, 2);
+		else if (r < 4 && op->n > 1)
+			op->b = op->n - 1;
+	}
 	if (rnd(fz, 100) < 40 && dest_adjacent(fz, op))
 		return;
 	op->b = imin(op->b, ARENA);
@@ -1044,7 +1050,7 @@ static int run_remap(struct fuzz *fz, const struct op *op)
 
 /*
  * Only shared mappings of one file with identical VMA flags and no hole;
- * never MAP_DIRECT pages (fixed series: EINVAL, nothing changes).  The
+ * never MAP_DIRECT pages (EINVAL, nothing changes).  The
  * result is a new plain mapping with the old protection.
  */
 static int model_remap(struct fuzz *fz, const struct op *op, int got)
@@ -1452,7 +1458,7 @@ static unsigned int parse_vmflags(char *s)
 	unsigned int flags = 0, i;
 	char *save, *tok;
 
-	for (tok = strtok_r(s, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+	for (tok = strtok_r(s, "\n ", &save); tok; tok = strtok_r(NULL, "\n ", &save))
 		for (i = 0; i < ARRAY_SIZE(mnemonics); i++)
 			if (!strcmp(tok, mnemonics[i]))
 				flags |= 1u << i;
@@ -1525,10 +1531,10 @@ static void check_mixed(struct fuzz *fz)
 		for (p = imax(0, fz->vma[i].start); p < imin(ARENA, fz->vma[i].end); p++) {
 			if (fz->m.pg[p].kind != K_FILE)
 				continue;
-			if (first < 0)
+			if (first < 0) {
 				first = p;
-			else if (!(fz->m.pg[p].flags & PF_MD) !=
-				 !(fz->m.pg[first].flags & PF_MD)) {
+			} else if (!(fz->m.pg[p].flags & PF_MD) !=
+				   !(fz->m.pg[first].flags & PF_MD)) {
 				mismatch(fz, C_LAYOUT,
 					 "one VMA, arena pages %ld-%ld, holds a MAP_DIRECT and a plain page: page %d %s, page %ld %s (model)",
 					 fz->vma[i].start, fz->vma[i].end - 1, first,
@@ -1703,7 +1709,8 @@ static int worker(struct fuzz *fz, int nsteps, double deadline)
 			gen_op(fz, &sh->ops[i]);
 			sh->nops = i + 1;
 			if (!op_valid(&sh->ops[i]))
-				mismatch(fz, C_CRASH, "the generator made a step a replay string cannot hold");
+				mismatch(fz, C_CRASH,
+					 "the generator made a step a replay string cannot hold");
 		}
 		step(fz, &sh->ops[i]);
 		sh->steps = i + 1;
@@ -2043,7 +2050,8 @@ static int report(struct fuzz *fz, const char *variant, const struct params *prm
 	}
 	first = try_ops(fz, ops, n, cls, type);
 	if (first < 0) {
-		ksft_print_msg("the %d steps do not show it again in a fresh process: not shrunk\n", n);
+		ksft_print_msg("the %d steps do not show it again in a fresh process: not shrunk\n",
+			       n);
 		print_ops(variant, ops, n);
 		return n;
 	}
@@ -2076,16 +2084,18 @@ FIXTURE_VARIANT_ADD(fuzz, dax_xfs) {
 	.name = "dax_xfs",
 	.fs = { MD_FS_DAX_XFS, MD_FS_DAX_XFS, MD_FS_DAX_XFS },
 };
+
 FIXTURE_VARIANT_ADD(fuzz, dax_ext4) {
 	.name = "dax_ext4",
 	.fs = { MD_FS_DAX_EXT4, MD_FS_DAX_EXT4, MD_FS_DAX_EXT4 },
 };
+
 FIXTURE_VARIANT_ADD(fuzz, dax_mixed) {
 	.name = "dax_mixed",
 	.fs = { MD_FS_DAX_XFS, MD_FS_DAX_EXT4, MD_FS_DAX_XFS },
 };
 
-/* true if a MAP_DIRECT VMA shows `md` in its VmFlags (fixed series). */
+/* true if a MAP_DIRECT VMA shows `md` in its VmFlags. */
 static bool shows_md(int fd)
 {
 	void *p = md_mmap3(NULL, MD_PAGE, RW, MAP_SHARED | MAP_DIRECT, fd, 0);
@@ -2163,7 +2173,7 @@ static void summary(struct fuzz *fz, const char *variant, const struct params *p
 		       res_str(fz->sh->uffd_err, r, sizeof(r)) : "available (asynchronous write protection)");
 }
 
-static void init_fuzz(struct fuzz *fz, FIXTURE_DATA(fuzz) *self,
+static void init_fuzz(struct fuzz *fz, FIXTURE_DATA(fuzz) * self,
 		      const struct params *prm)
 {
 	memcpy(fz->file, self->file, sizeof(fz->file));

@@ -120,7 +120,7 @@ static const char *log_splat(const char *log, char *line, size_t len)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		if (log_line(log, bad[i], line, len))
 			return line;
 	return NULL;
@@ -174,10 +174,12 @@ static const char *bus_code_str(int code)
 #define POISON_VICTIM(map) do {						\
 	void *__v = (map) + VICTIM * PG;				\
 	int __r = poison(__v);						\
-	ASSERT_ERRNO(0, __r, "madvise(MADV_HWPOISON) of a MAP_DIRECT page (CONFIG_MEMORY_FAILURE?)"); \
+	ASSERT_ERRNO(0, __r,						\
+		     "madvise(MADV_HWPOISON) of a MAP_DIRECT page (CONFIG_MEMORY_FAILURE?)"); \
 	ASSERT_EQ(1, bus_count) TH_LOG("SIGBUS signals to the injecting process");	\
-	EXPECT_EQ(BUS_MCEERR_AR, bus_code) TH_LOG("si_code %d (%s), expected BUS_MCEERR_AR", \
-		bus_code, bus_code_str(bus_code));			\
+	EXPECT_EQ(BUS_MCEERR_AR, bus_code)				\
+		TH_LOG("si_code %d (%s), expected BUS_MCEERR_AR",	\
+		       bus_code, bus_code_str(bus_code));		\
 	EXPECT_EQ(__v, bus_addr) TH_LOG("si_addr");			\
 	EXPECT_EQ(PG_SHIFT, bus_lsb) TH_LOG("si_addr_lsb: a page-sized mapping"); \
 } while (0)
@@ -238,7 +240,7 @@ TEST_F(poison, madvise_hwpoison_sigbus_mceerr_ar)
 	char log[16384], line[512], want[128];
 	const char *l;
 	unsigned long pfn;
-	int kfd = kmsg_open();
+	int kfd = kmsg_open(), n;
 
 	ASSERT_LE(0, kfd) TH_LOG("open /dev/kmsg: %s", md_errname(kfd));
 	POISON_VICTIM(self->map);
@@ -250,7 +252,8 @@ TEST_F(poison, madvise_hwpoison_sigbus_mceerr_ar)
 	l = log_line(log, want, line, sizeof(line));
 	ASSERT_NE(NULL, l) TH_LOG("no \"Injecting memory failure ... %s\" in the log:\n%s",
 				  want, log);
-	ASSERT_EQ(1, sscanf(l, "Injecting memory failure for pfn %lx", &pfn)) TH_LOG("%s", l);
+	n = sscanf(l, "Injecting memory failure for pfn %lx", &pfn);
+	ASSERT_EQ(1, n) TH_LOG("%s", l);
 	snprintf(want, sizeof(want), "%#lx: Sending SIGBUS to ", pfn);
 	l = log_line(log, want, line, sizeof(line));
 	EXPECT_NE(NULL, l) TH_LOG("no \"%s\" in the log:\n%s", want, log);
@@ -416,13 +419,15 @@ TEST_F(poison, early_kill_process_gets_mceerr_ao)
 		_exit(early_child(self->path, ready[1], report[1]));
 	close(ready[1]);
 	close(report[1]);
-	ASSERT_EQ(0, md_recv_int(ready[0], &val)) TH_LOG("the early-kill child did not map the file");
+	ASSERT_EQ(0, md_recv_int(ready[0], &val))
+		TH_LOG("the early-kill child did not map the file");
 
 	POISON_VICTIM(self->map);
 	EXPECT_EQ((ssize_t)sizeof(rep), read(report[0], &rep, sizeof(rep)));
 	EXPECT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(BUS_MCEERR_AO, rep.code) TH_LOG("the early-kill process: si_code %d (%s)%s",
-		rep.code, bus_code_str(rep.code), rep.code == -1 ? ", no SIGBUS within 20 s" : "");
+	EXPECT_EQ(BUS_MCEERR_AO, rep.code)
+		TH_LOG("the early-kill process: si_code %d (%s)%s", rep.code,
+		       bus_code_str(rep.code), rep.code == -1 ? ", no SIGBUS within 20 s" : "");
 	EXPECT_EQ((long)(VICTIM * PG), rep.offset) TH_LOG("its si_addr, from its mapping");
 	EXPECT_EQ(PG_SHIFT, rep.lsb) TH_LOG("its si_addr_lsb");
 

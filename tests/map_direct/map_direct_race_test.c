@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * MAP_DIRECT under concurrency (catalogue 70, 71), each case bounded to a
- * few seconds and checked against its final state:
+ * MAP_DIRECT under concurrency, each case bounded to a few seconds and
+ * checked against its final state:
  *
  * mmap_vs_truncate_fallocate: two threads loop mmap3(MAP_DIRECT), touch,
  *   munmap while one thread loops ftruncate() and another fallocate().
@@ -240,11 +240,13 @@ static void check_race(struct __test_metadata *_metadata, struct race *r, int fd
 	EXPECT_EQ(0UL, r->violations)
 		TH_LOG("%lu ftruncate/fallocate calls succeeded while a MAP_DIRECT mapping existed throughout",
 		       (unsigned long)r->violations);
-	EXPECT_EQ(0UL, r->other) TH_LOG("%lu refusals were not ETXTBSY; the last: %s by %s",
-				      (unsigned long)r->other, md_errname(r->other_errno),
-				      r->other_op == 't' ? "ftruncate" : "fallocate");
-	EXPECT_EQ(0UL, r->map_fail) TH_LOG("%lu mmap3 MAP_DIRECT calls failed; the last: %s",
-					 (unsigned long)r->map_fail, md_errname(r->map_errno));
+	EXPECT_EQ(0UL, r->other)
+		TH_LOG("%lu refusals were not ETXTBSY; the last: %s by %s",
+		       (unsigned long)r->other, md_errname(r->other_errno),
+		       r->other_op == 't' ? "ftruncate" : "fallocate");
+	EXPECT_EQ(0UL, r->map_fail)
+		TH_LOG("%lu mmap3 MAP_DIRECT calls failed; the last: %s",
+		       (unsigned long)r->map_fail, md_errname(r->map_errno));
 	EXPECT_LT(0UL, r->maps);
 	EXPECT_LT(0UL, r->trunc_busy + r->falloc_busy)
 		TH_LOG("no refusal: the operations never met a mapping");
@@ -346,10 +348,10 @@ TEST_F_TIMEOUT(race, exit_vs_truncate, 120)
 	EXPECT_EQ(0UL, r->violations)
 		TH_LOG("%lu ftruncate calls succeeded while a child's mapping existed throughout",
 		       (unsigned long)r->violations);
-	EXPECT_EQ(0UL, r->other) TH_LOG("a refusal was not ETXTBSY: %s",
-				      md_errname(r->other_errno));
-	EXPECT_EQ(0UL, r->map_fail) TH_LOG("fork or mmap3 failed: %s",
-					 md_errname(r->map_errno));
+	EXPECT_EQ(0UL, r->other)
+		TH_LOG("a refusal was not ETXTBSY: %s", md_errname(r->other_errno));
+	EXPECT_EQ(0UL, r->map_fail)
+		TH_LOG("fork or mmap3 failed: %s", md_errname(r->map_errno));
 	EXPECT_LT(0UL, r->maps);
 	EXPECT_LT(0UL, r->trunc_ok) TH_LOG("no ftruncate got through");
 	EXPECT_SEAL(0, md_seal_state(self->fd), "every child exited");
@@ -465,8 +467,8 @@ TEST_F_TIMEOUT(race, write_fault_vs_mmap, 120)
 		TH_LOG("%lu writes did not write %lu bytes; the last returned %ld (%s)",
 		       (unsigned long)w->bad_writes, SIZE / 2, (long)w->bad_result,
 		       md_errname(w->bad_errno));
-	EXPECT_EQ(0UL, w->map_fail) TH_LOG("mmap3 MAP_DIRECT failed: %s",
-					 md_errname(w->map_errno));
+	EXPECT_EQ(0UL, w->map_fail)
+		TH_LOG("mmap3 MAP_DIRECT failed: %s", md_errname(w->map_errno));
 	EXPECT_SEAL(0, md_seal_state(self->fd), "after the race");
 	EXPECT_EQ(-1, md_read_check(self->fd, 0, SIZE / 2, 1));
 	ASSERT_EQ((ssize_t)(SIZE / 2), pread(self->fd, half, SIZE / 2, SIZE / 2));

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * S_IOMAP_SEALED enforcement (catalogue 26-42): while a MAP_DIRECT mapping
- * of a file exists, every operation that would change its block map fails
- * with ETXTBSY (argument errors keep their own errno), and everything else
- * keeps working.  For each operation the test checks, in this order:
+ * S_IOMAP_SEALED enforcement (Documentation/filesystems/dax.rst): while a
+ * MAP_DIRECT mapping of a file exists, every operation that would change its
+ * block map fails with ETXTBSY (argument errors keep their own errno), and
+ * everything else keeps working.  For each operation the test checks, in this
+ * order:
  *
  *   1. on an unsealed twin of the file, same filesystem: the normal result
  *   2. with the file mapped MAP_DIRECT by the test process:
@@ -51,44 +52,44 @@ OP(fallocate_punch_hole, ETXT, ETXT, 0, 0);
 OP(fallocate_zero_range, ETXT, ETXT, 0, 0);
 OP(fallocate_collapse_range, ETXT, ETXT, 0, 0);
 OP(fallocate_insert_range, ETXT, ETXT, 0, 0);
-OP(fallocate_unshare_range, ETXT, ETXT, 0, EOPNOTSUPP,
-	.note = "ext4 has no unshare (EOPNOTSUPP from ext4_fallocate), but the seal is checked first, in vfs_fallocate()");
-OP(fallocate_invalid_mode, EOPNOTSUPP, EOPNOTSUPP, EOPNOTSUPP, EOPNOTSUPP,
-	.note = "PUNCH_HOLE without KEEP_SIZE: argument errors come before the seal");
-OP(fallocate_zero_length, EINVAL, EINVAL, EINVAL, EINVAL,
-	.note = "len 0: argument errors come before the seal");
-OP(fallocate_read_only_fd, EBADF, EBADF, EBADF, EBADF,
-	.note = "O_RDONLY fd: argument errors come before the seal");
-OP(ficlone_into, ETXT, EOPNOTSUPP, 0, EOPNOTSUPP,
-	.note = "ext4 has no reflink: EOPNOTSUPP before any seal check");
-OP(ficlone_from, ETXT, EOPNOTSUPP, 0, EOPNOTSUPP,
-	.note = "ext4 has no reflink: EOPNOTSUPP before any seal check");
-OP(ficlonerange_into, ETXT, EOPNOTSUPP, 0, EOPNOTSUPP,
-	.note = "ext4 has no reflink: EOPNOTSUPP before any seal check");
-OP(ficlonerange_from, ETXT, EOPNOTSUPP, 0, EOPNOTSUPP,
-	.note = "ext4 has no reflink: EOPNOTSUPP before any seal check");
-OP(dedupe_into, R_STATUS(ETXT), EOPNOTSUPP, 0, EOPNOTSUPP,
-	.note = "XFS: the ioctl succeeds, the destination's status is -ETXTBSY; ext4 has no dedupe");
-OP(dedupe_from, R_STATUS(ETXT), EOPNOTSUPP, 0, EOPNOTSUPP,
-	.note = "XFS: the ioctl succeeds, the destination's status is -ETXTBSY; ext4 has no dedupe");
+OP(fallocate_unshare_range, ETXT, ETXT, 0, EOPNOTSUPP, .note =
+	"ext4 has no unshare (EOPNOTSUPP from ext4_fallocate), but the seal is checked first, in vfs_fallocate()");
+OP(fallocate_invalid_mode, EOPNOTSUPP, EOPNOTSUPP, EOPNOTSUPP, EOPNOTSUPP, .note =
+	"PUNCH_HOLE without KEEP_SIZE: argument errors come before the seal");
+OP(fallocate_zero_length, EINVAL, EINVAL, EINVAL, EINVAL, .note =
+	"len 0: argument errors come before the seal");
+OP(fallocate_read_only_fd, EBADF, EBADF, EBADF, EBADF, .note =
+	"O_RDONLY fd: argument errors come before the seal");
+OP(ficlone_into, ETXT, EOPNOTSUPP, 0, EOPNOTSUPP, .note =
+	"ext4 has no reflink: EOPNOTSUPP before any seal check");
+OP(ficlone_from, ETXT, EOPNOTSUPP, 0, EOPNOTSUPP, .note =
+	"ext4 has no reflink: EOPNOTSUPP before any seal check");
+OP(ficlonerange_into, ETXT, EOPNOTSUPP, 0, EOPNOTSUPP, .note =
+	"ext4 has no reflink: EOPNOTSUPP before any seal check");
+OP(ficlonerange_from, ETXT, EOPNOTSUPP, 0, EOPNOTSUPP, .note =
+	"ext4 has no reflink: EOPNOTSUPP before any seal check");
+OP(dedupe_into, R_STATUS(ETXT), EOPNOTSUPP, 0, EOPNOTSUPP, .note =
+	"XFS: the ioctl succeeds, the destination's status is -ETXTBSY; ext4 has no dedupe");
+OP(dedupe_from, R_STATUS(ETXT), EOPNOTSUPP, 0, EOPNOTSUPP, .note =
+	"XFS: the ioctl succeeds, the destination's status is -ETXTBSY; ext4 has no dedupe");
 OP(copy_file_range_into, ETXT, ETXT, 0, 0);
-OP(copy_file_range_out_of, 0, 0, 0, 0,
-	.note = "copying out of a sealed file works (XFS falls back from reflink to a copy)");
+OP(copy_file_range_out_of, 0, 0, 0, 0, .note =
+	"copying out of a sealed file works (XFS falls back from reflink to a copy)");
 OP(pwrite_past_eof, ETXT, ETXT, 0, 0);
-OP(pwrite_across_eof, ETXT, ETXT, 0, 0,
-	.note = "the whole write is refused, no short write");
+OP(pwrite_across_eof, ETXT, ETXT, 0, 0, .note =
+	"the whole write is refused, no short write");
 OP(write_o_append, ETXT, ETXT, 0, 0);
-OP(pwrite_over_written, 0, 0, 0, 0, .writes_data = true,
-	.note = "overwriting written blocks inside EOF does not change the block map");
+OP(pwrite_over_written, 0, 0, 0, 0, .writes_data = true, .note =
+	"overwriting written blocks inside EOF does not change the block map");
 OP(pwrite_into_hole, ETXT, ETXT, 0, 0);
 OP(pwrite_into_unwritten, ETXT, ETXT, 0, 0);
-OP(swapon, ETXT, ETXT, EINVAL, EINVAL, .prepare = prep_swap_header,
-	.note = "6.12 cannot swap to a DAX file (no ->read_folio): EINVAL unsealed; the seal check comes first");
+OP(swapon, ETXT, ETXT, EINVAL, EINVAL, .prepare = prep_swap_header, .note =
+	"6.12 cannot swap to a DAX file (no ->read_folio): EINVAL unsealed; the seal check comes first");
 OP(setxattr_getxattr, 0, 0, 0, 0);
 OP(chmod, 0, 0, 0, 0);
 OP(utimes, 0, 0, 0, 0);
-OP(setflags_noatime, 0, 0, 0, 0,
-	.note = "rewriting the inode flags must neither fail nor drop the seal");
+OP(setflags_noatime, 0, 0, 0, 0, .note =
+	"rewriting the inode flags must neither fail nor drop the seal");
 OP(truncate_other_file, 0, 0, 0, 0);
 OP(xfs_swapext_target, ETXT, ETXT, 0, 0);
 OP(xfs_swapext_tmp, ETXT, ETXT, 0, 0);
@@ -96,14 +97,14 @@ OP(xfs_exchange_range_file2, X_EXCH_SEALED, 0, X_EXCH_CONTROL, 0);
 OP(xfs_exchange_range_file1, X_EXCH_SEALED, 0, X_EXCH_CONTROL, 0);
 OP(xfs_commit_range_file2, X_EXCH_SEALED, 0, X_EXCH_CONTROL, 0);
 OP(xfs_commit_range_file1, X_EXCH_SEALED, 0, X_EXCH_CONTROL, 0);
-OP(ext4_move_ext_orig, 0, EOPNOTSUPP, 0, EOPNOTSUPP,
-	.note = "6.12 refuses online defrag of DAX files (EOPNOTSUPP) before looking at either file's block map");
-OP(ext4_move_ext_donor, 0, EOPNOTSUPP, 0, EOPNOTSUPP,
-	.note = "6.12 refuses online defrag of DAX files (EOPNOTSUPP) before looking at either file's block map");
-OP(ext4_swap_boot, 0, ETXT, 0, 0,
-	.note = "unsealed, the test swaps the blocks back to the boot loader inode right away");
-OP(ext4_migrate, 0, EINVAL, 0, EINVAL,
-	.note = "the file already uses extents: EINVAL (an argument error) before the seal");
+OP(ext4_move_ext_orig, 0, EOPNOTSUPP, 0, EOPNOTSUPP, .note =
+	"6.12 refuses online defrag of DAX files (EOPNOTSUPP) before looking at either file's block map");
+OP(ext4_move_ext_donor, 0, EOPNOTSUPP, 0, EOPNOTSUPP, .note =
+	"6.12 refuses online defrag of DAX files (EOPNOTSUPP) before looking at either file's block map");
+OP(ext4_swap_boot, 0, ETXT, 0, 0, .note =
+	"unsealed, the test swaps the blocks back to the boot loader inode right away");
+OP(ext4_migrate, 0, EINVAL, 0, EINVAL, .note =
+	"the file already uses extents: EINVAL (an argument error) before the seal");
 
 /* The same operations on files prepared differently. */
 static const struct seal_op op_ext4_migrate_indirect_entry = {

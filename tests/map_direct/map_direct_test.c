@@ -3,8 +3,8 @@
  * MAP_DIRECT: establishing a mapping and every error path, the lifetime of
  * the seal it puts on the file, faults in such a mapping, and the seal's
  * absence from anything persistent (umount/mount).  The ABI is
- * Documentation/abi.md; README maps the behaviour catalogue (series.md §8)
- * to the tests.
+ * described in Documentation/userspace-api/mmap3.rst, the seal in
+ * Documentation/filesystems/dax.rst.
  *
  * Fixtures:
  *   direct   DAX XFS, DAX ext4: MAP_DIRECT is supported
@@ -13,7 +13,7 @@
  *   (none)   anonymous mappings
  *
  * Everything SKIPs on a kernel without mmap3/MAP_DIRECT, and a fixture
- * SKIPs when its mount point is not given (never under QEMU).
+ * SKIPs with the reason when its mount point variable is unset.
  */
 #define _GNU_SOURCE
 #include <sys/swap.h>
@@ -148,7 +148,7 @@ static int make_second(struct __test_metadata *_metadata, const char *dir,
 	return fd;
 }
 
-/* --- establishment (catalogue 11-19) ------------------------------------- */
+/* --- establishment ------------------------------------------------------- */
 
 TEST_F(direct, mmap3_seals_until_munmap)
 {
@@ -216,7 +216,8 @@ TEST_F(direct, legacy_mmap_ignores_direct)
 	priv = mmap(NULL, LEN, RW, MAP_PRIVATE | MAP_DIRECT, self->fd, 0);
 	ASSERT_NE(MAP_FAILED, priv) TH_LOG("mmap(2) MAP_PRIVATE|MAP_DIRECT: %s",
 					   md_errname(errno));
-	EXPECT_SEAL(0, md_seal_state(self->fd), "legacy MAP_SHARED|MAP_DIRECT and MAP_PRIVATE|MAP_DIRECT");
+	EXPECT_SEAL(0, md_seal_state(self->fd),
+		    "legacy MAP_SHARED|MAP_DIRECT and MAP_PRIVATE|MAP_DIRECT");
 	sig = md_guarded_fill(shared, 0, MD_PAGE, 3);
 	EXPECT_EQ(0, sig) TH_LOG("store through the legacy mapping: %s", md_signame(sig));
 	EXPECT_EQ(-1, md_read_check(self->fd, 0, MD_PAGE, 3));
@@ -282,9 +283,9 @@ TEST_F(direct, private_or_droppable_einval)
 }
 
 /*
- * abi.md: rules a (PROT_WRITE) -> b (capability) -> c (MAP_PRIVATE or
- * anonymous) -> d (filesystem), after mmap3's own checks (unknown bit,
- * bad fd).
+ * The MAP_DIRECT rules are checked in the order mmap3.rst gives: PROT_WRITE
+ * -> capability -> MAP_PRIVATE or anonymous -> filesystem, after mmap3's
+ * own checks (unknown bit, bad fd).
  */
 TEST_F(direct, rule_order)
 {
@@ -355,7 +356,8 @@ TEST_F(direct, reflinked_file_eopnotsupp)
 		return;
 	}
 	ASSERT_ERRNO(0, ret, "FICLONE of a written file on DAX XFS (reflink=1)");
-	EXPECT_TRUE(md_fd_has_shared(self->fd)) TH_LOG("premise: FIEMAP shows shared extents after FICLONE");
+	EXPECT_TRUE(md_fd_has_shared(self->fd))
+		TH_LOG("premise: FIEMAP shows shared extents after FICLONE");
 
 	EXPECT_ERRNO(EOPNOTSUPP, md_try_mmap3(self->fd, LEN, RW, DIRECT),
 		     "mmap3 MAP_DIRECT of the reflink source");
@@ -464,7 +466,7 @@ TEST_F(direct, direct_vmas_never_merge)
 	check_adjacent(_metadata, self->fd, true, false);
 }
 
-/* --- seal lifetime (catalogue 43-55) ------------------------------------- */
+/* --- seal lifetime ------------------------------------------------------- */
 
 TEST_F(direct, two_mappings)
 {
@@ -562,8 +564,8 @@ TEST_F(direct, madv_dontfork_child_has_no_seal)
 	int ret;
 
 	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap3: %s", md_errname(errno));
-	ASSERT_EQ(0, madvise(p, LEN, MADV_DONTFORK)) TH_LOG("MADV_DONTFORK: %s",
-							      strerror(errno));
+	ASSERT_EQ(0, madvise(p, LEN, MADV_DONTFORK))
+		TH_LOG("MADV_DONTFORK: %s", strerror(errno));
 	ret = md_holder_start(&h, child_lacks_mapping, p);
 	EXPECT_ERRNO(ENOMEM, ret, "msync() of the MADV_DONTFORK range in the child");
 	EXPECT_SEAL(1, md_seal_state(self->fd), "parent still maps it");
@@ -705,7 +707,7 @@ TEST_F(direct, plain_mappings_never_seal)
 
 /*
  * The VmFlags mnemonics of fs/proc/task_mmu.c show_smap_vma_flags(): 6.12's
- * and "md" (VM_MAP_DIRECT) of this series.
+ * and "md" (VM_MAP_DIRECT).
  */
 static bool known_mnemonic(const char *m)
 {
@@ -779,7 +781,7 @@ TEST_F(direct, smaps_vmflags_md)
 	EXPECT_EQ(0, munmap(plain, 2 * MD_PAGE));
 }
 
-/* --- faults (catalogue 20-25) -------------------------------------------- */
+/* --- faults -------------------------------------------------------------- */
 
 TEST_F(direct, written_extents_fault_without_signal)
 {
@@ -954,7 +956,7 @@ TEST_F(nodax, rule_order)
 		     "MAP_PRIVATE on %s: rule c before rule d", variant->fs.name);
 }
 
-/* Catalogue 72: nothing here ever answers ETXTBSY because of the series. */
+/* Without DAX nothing is ever sealed: nothing here answers ETXTBSY. */
 TEST_F(nodax, legacy_direct_ignored_and_nothing_sealed)
 {
 	void *shared, *priv;

@@ -8,8 +8,7 @@
  * VMA next to a plain one, a plain mapping made equal to a MAP_DIRECT
  * neighbour.  remap_file_pages() refuses a MAP_DIRECT range, and MAP_FIXED
  * with MAP_DIRECT refuses before it unmaps anything (but for a reflinked
- * XFS file).  Plain mmap(2) keeps 6.12's merges.  README maps the items of
- * the outside review (1-9) to the tests.
+ * XFS file).  Plain mmap(2) keeps 6.12's merges.
  *
  * Fixtures:
  *   vma        DAX XFS, DAX ext4
@@ -278,7 +277,7 @@ static void map_layout(struct __test_metadata *_metadata, int fd,
 		    shape_name[s]);
 }
 
-/* --- item 1: mremap of MAP_DIRECT next to a plain mapping ---------------- */
+/* --- mremap of MAP_DIRECT next to a plain mapping ------------------------- */
 
 static void check_mremap_next_to_plain(struct __test_metadata *_metadata,
 				       int fd, enum shape s, bool dontunmap)
@@ -330,7 +329,7 @@ TEST_F(vma, mremap_dontunmap_next_to_plain)
 	check_mremap_next_to_plain(_metadata, self->fd, PLAIN_AFTER, true);
 }
 
-/* --- item 2: an operation on part of a MAP_DIRECT VMA next to a plain one - */
+/* --- an operation on part of a MAP_DIRECT VMA next to a plain one --------- */
 
 static int uffd = -1;	/* the test process's userfaultfd, for uffd_wp */
 
@@ -396,20 +395,25 @@ static int do_uffd_wp(void *addr, size_t len)
 static const struct part_op op_mprotect = {
 	"mprotect(PROT_READ)", NULL, do_mprotect, "wr", 0, true, true,
 };
+
 /* 6.12 never sets VM_LOCKED on a DAX VMA (vma_supports_mlock()) */
 static const struct part_op op_mlock = {
 	"mlock", NULL, do_mlock, "lo", 0, false, true,
 };
+
 static const struct part_op op_nohugepage = {
 	"madvise(MADV_NOHUGEPAGE)", NULL, do_nohugepage, "nh", 1, true, true,
 };
+
 static const struct part_op op_random = {
 	"madvise(MADV_RANDOM)", NULL, do_random, "rr", 1, true, true,
 };
+
 /* sealed pages stay mapped until the process exits */
 static const struct part_op op_mseal = {
 	"mseal", NULL, do_mseal, "sl", 1, true, false,
 };
+
 static const struct part_op op_uffd_wp = {
 	"UFFDIO_REGISTER_MODE_WP (UFFD_FEATURE_WP_ASYNC)", open_uffd_wp_async,
 	do_uffd_wp, "uw", 1, true, true,
@@ -455,22 +459,65 @@ static void check_part_op(struct __test_metadata *_metadata, int fd,
 	EXPECT_PAGE(l.plain, l.plain_pg, "%s (%s): plain page at the end", op->name, sh);
 }
 
-#define PART_OP_TESTS(op)						\
-TEST_F(vma, op##_part_plain_before)					\
-{									\
-	check_part_op(_metadata, self->fd, &op_##op, PLAIN_BEFORE);	\
-}									\
-TEST_F(vma, op##_part_plain_after)					\
-{									\
-	check_part_op(_metadata, self->fd, &op_##op, PLAIN_AFTER);	\
+TEST_F(vma, mprotect_part_plain_before)
+{
+	check_part_op(_metadata, self->fd, &op_mprotect, PLAIN_BEFORE);
 }
 
-PART_OP_TESTS(mprotect)
-PART_OP_TESTS(mlock)
-PART_OP_TESTS(nohugepage)
-PART_OP_TESTS(random)
-PART_OP_TESTS(mseal)
-PART_OP_TESTS(uffd_wp)
+TEST_F(vma, mprotect_part_plain_after)
+{
+	check_part_op(_metadata, self->fd, &op_mprotect, PLAIN_AFTER);
+}
+
+TEST_F(vma, mlock_part_plain_before)
+{
+	check_part_op(_metadata, self->fd, &op_mlock, PLAIN_BEFORE);
+}
+
+TEST_F(vma, mlock_part_plain_after)
+{
+	check_part_op(_metadata, self->fd, &op_mlock, PLAIN_AFTER);
+}
+
+TEST_F(vma, nohugepage_part_plain_before)
+{
+	check_part_op(_metadata, self->fd, &op_nohugepage, PLAIN_BEFORE);
+}
+
+TEST_F(vma, nohugepage_part_plain_after)
+{
+	check_part_op(_metadata, self->fd, &op_nohugepage, PLAIN_AFTER);
+}
+
+TEST_F(vma, random_part_plain_before)
+{
+	check_part_op(_metadata, self->fd, &op_random, PLAIN_BEFORE);
+}
+
+TEST_F(vma, random_part_plain_after)
+{
+	check_part_op(_metadata, self->fd, &op_random, PLAIN_AFTER);
+}
+
+TEST_F(vma, mseal_part_plain_before)
+{
+	check_part_op(_metadata, self->fd, &op_mseal, PLAIN_BEFORE);
+}
+
+TEST_F(vma, mseal_part_plain_after)
+{
+	check_part_op(_metadata, self->fd, &op_mseal, PLAIN_AFTER);
+}
+
+TEST_F(vma, uffd_wp_part_plain_before)
+{
+	check_part_op(_metadata, self->fd, &op_uffd_wp, PLAIN_BEFORE);
+}
+
+TEST_F(vma, uffd_wp_part_plain_after)
+{
+	check_part_op(_metadata, self->fd, &op_uffd_wp, PLAIN_AFTER);
+}
 
 /* Other userfaultfd modes: 6.12 refuses them on a DAX file, nothing changes. */
 TEST_F(vma, uffd_missing_part_refused_unchanged)
@@ -499,7 +546,7 @@ TEST_F(vma, uffd_missing_part_refused_unchanged)
 	EXPECT_SEAL(0, md_seal_state(self->fd), "every MAP_DIRECT page unmapped");
 }
 
-/* --- item 3: a plain mapping absorbed into a MAP_DIRECT VMA --------------- */
+/* --- a plain mapping absorbed into a MAP_DIRECT VMA ----------------------- */
 
 enum absorb { BY_MPROTECT, BY_MAP_STACK, BY_MREMAP };
 
@@ -577,7 +624,7 @@ TEST_F(vma, mremap_plain_next_to_direct_not_absorbed)
 	check_absorb(_metadata, self->fd, BY_MREMAP, PLAIN_AFTER);
 }
 
-/* --- item 4: remap_file_pages() ------------------------------------------- */
+/* --- remap_file_pages() --------------------------------------------------- */
 
 TEST_F(vma, remap_file_pages_einval_unchanged)
 {
@@ -602,8 +649,9 @@ TEST_F(vma, remap_file_pages_einval_unchanged)
 	ASSERT_NE(MAP_FAILED, d) TH_LOG("mmap3 MAP_DIRECT: %s", md_errname(errno));
 	ASSERT_EQ(0, maps_lines(d, 2 * PG, before, sizeof(before)));
 	for (i = 0; i < ARRAY_SIZE(calls); i++) {
-		EXPECT_ERRNO(EINVAL, MD_ERRNO(remap_file_pages(d + calls[i].off, calls[i].len,
-							      0, calls[i].pgoff, 0)),
+		EXPECT_ERRNO(EINVAL,
+			     MD_ERRNO(remap_file_pages(d + calls[i].off, calls[i].len,
+						       0, calls[i].pgoff, 0)),
 			     "remap_file_pages(), %s", calls[i].what);
 		EXPECT_SEAL(1, md_seal_state(self->fd), "after %s", calls[i].what);
 		EXPECT_MD(1, d, "after %s", calls[i].what);
@@ -616,7 +664,7 @@ TEST_F(vma, remap_file_pages_einval_unchanged)
 	EXPECT_SEAL(0, md_seal_state(self->fd), "after munmap");
 }
 
-/* --- item 6: 6.12 retries the merge after ->mmap() ------------------------ */
+/* --- 6.12 retries the merge after ->mmap() -------------------------------- */
 
 /*
  * DAX XFS and ext4 ->mmap() add VM_HUGEPAGE, so a new DAX page next to a
@@ -640,7 +688,8 @@ TEST_F(vma, mmap_merge_retry_next_to_shm)
 	ASSERT_EQ(base + 2 * PG, shm) TH_LOG("shmat at %p: %s", base + 2 * PG, strerror(errno));
 	ASSERT_ERRNO(0, map_plain(base + PG, self->fd, 1, 1, RW, 0),
 		     "plain page 1 between page 0 and the shm segment");
-	EXPECT_VMAS(1, base, 2 * PG, "two plain DAX pages of the same file, contiguous (6.12 merges them)");
+	EXPECT_VMAS(1, base, 2 * PG,
+		    "two plain DAX pages of the same file, contiguous (6.12 merges them)");
 	EXPECT_VMAS(1, base + 2 * PG, PG, "the shm segment");
 	EXPECT_PAGE(base, 0, "page 0");
 	EXPECT_PAGE(base + PG, 1, "page 1");
@@ -650,7 +699,7 @@ TEST_F(vma, mmap_merge_retry_next_to_shm)
 	EXPECT_EQ(0, munmap(base, 2 * PG));
 }
 
-/* --- item 9: MAP_FIXED with MAP_DIRECT over an existing mapping ------------ */
+/* --- MAP_FIXED with MAP_DIRECT over an existing mapping ------------------- */
 
 /* The anonymous mapping MAP_FIXED tries to replace, and its maps lines. */
 struct victim {
@@ -683,8 +732,9 @@ static const char *victim_damage(const struct victim *v)
 
 #define EXPECT_INTACT(v, fmt, ...) do {					\
 	const char *__d = victim_damage(v);				\
-	EXPECT_TRUE(__d == NULL) TH_LOG(fmt ": the old mapping at %p: %s", \
-		##__VA_ARGS__, (void *)(v)->addr, __d);			\
+	EXPECT_TRUE(!__d)						\
+		TH_LOG(fmt ": the old mapping at %p: %s",		\
+		       ##__VA_ARGS__, (void *)(v)->addr, __d);		\
 } while (0)
 
 /* MAP_FIXED over the victim, with mmap3 or mmap(2): 0 or errno. */
@@ -887,7 +937,7 @@ TEST_F(vma, vmflags_md_on_every_direct_vma)
 }
 
 /* ========================================================================= */
-/* non-DAX XFS, non-DAX ext4, tmpfs: MAP_DIRECT is EOPNOTSUPP (item 9)        */
+/* non-DAX XFS, non-DAX ext4, tmpfs: MAP_DIRECT is EOPNOTSUPP                 */
 /* ========================================================================= */
 
 FIXTURE(vma_nodax) {
@@ -946,7 +996,7 @@ TEST_F(vma_nodax, fixed_direct_eopnotsupp_keeps_old_mapping)
 }
 
 /* ========================================================================= */
-/* plain mmap(2) of anonymous memory with bit 0x400000 (item 5)               */
+/* plain mmap(2) of anonymous memory with bit 0x400000                        */
 /* ========================================================================= */
 
 /* Two anonymous pages of @type next to each other; the VMA count. */

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the MAP_DIRECT series selftests: where the filesystems
- * under test are mounted, test files on them, data patterns.
+ * Helpers shared by the map_direct selftests: where the filesystems under
+ * test are mounted, test files on them, data patterns.
  *
- * scripts/guest-init.sh mounts the filesystems and passes their mount points
- * in the environment:
+ * The mount points come from the environment variables below (README shows
+ * how to set up the filesystems):
  *   MD_MNT_XFS_DAX, MD_MNT_EXT4_DAX   XFS / ext4 on fsdax pmem, -o dax
  *   MD_MNT_XFS, MD_MNT_EXT4           their non-DAX twins (loop images)
  *   MD_MNT_TMPFS                      a tmpfs directory
- * A test whose mount point is not given SKIPs and says which variable is
- * missing; the harness's test command refuses such skips under QEMU.
+ * A test whose variable is unset SKIPs with the reason (which variable is
+ * missing).
  */
 #ifndef MD_TEST_H
 #define MD_TEST_H

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmap3(addr, len, prot, flags, fd, pgoff): the strict mmap front end of the
- * MAP_DIRECT series (patch 3).  Pinned here, as Documentation/ and
- * Documentation/abi.md describe it:
+ * mmap3(addr, len, prot, flags, fd, pgoff): the strict mmap front end that
+ * MAP_DIRECT is passed through.  Pinned here, as
+ * Documentation/userspace-api/mmap3.rst describes it:
  *
  *  - an unknown flag bit (every bit outside the known ones and the MAP_TYPE
  *    field, the hugetlb size field without MAP_HUGETLB, MAP_DENYWRITE and
@@ -23,12 +23,11 @@
  *    MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_POPULATE, MAP_HUGETLB behaviour;
  *    the 6th argument is an offset in pages.
  *
- * Items of the outside review (tests/map_direct/README): 7 is
- * lsm.*.hook_sees_*, 8 is unknown_prot_bits_einval and
- * mmap_unknown_prot_bits_ignored.
+ * The LSM view is tested by lsm.*.hook_sees_*, the protection bits by
+ * unknown_prot_bits_einval and mmap_unknown_prot_bits_ignored.
  *
  * The same source is built as a 32-bit program (mmap3_test_32), which runs
- * through compat_sys_mmap3 on the x86_64 test kernel.  On a kernel without
+ * through compat_sys_mmap3 on an x86_64 kernel.  On a kernel without
  * mmap3 every test SKIPs with the reason "kernel without mmap3".
  *
  * Syscall 463 is a private ABI of this series: upstream Linux 6.13 and later
@@ -76,8 +75,8 @@
 #endif
 
 /*
- * The flags mmap3 knows outside MAP_TYPE on x86.  MAP_DIRECT (patch 4 of
- * the series) is known once the headers the test is built with have it;
+ * The flags mmap3 knows outside MAP_TYPE on x86.  MAP_DIRECT is known
+ * once the headers the test is built with have it;
  * its rules are tested by the MAP_DIRECT collection.
  */
 #ifdef MAP_DIRECT
@@ -915,7 +914,7 @@ TEST_F(fs, map_sync)
 	}
 }
 
-/* As with mmap(2) MAP_SHARED_VALIDATE (Documentation/abi.md, limitation). */
+/* As with mmap(2) MAP_SHARED_VALIDATE (a limitation, see mmap3.rst). */
 TEST_F(fs, sync_with_fixed_noreplace_refused)
 {
 	size_t len = NPAGES * page;
@@ -1056,7 +1055,7 @@ FIXTURE_TEARDOWN_PARENT(lsm)
  * recorded in a tracefs instance of its own, for this process only.
  */
 static void probe_start(struct __test_metadata *_metadata,
-			FIXTURE_DATA(lsm) *self)
+			FIXTURE_DATA(lsm) * self)
 {
 	char def[160], path[PATH_MAX], filter[40];
 
@@ -1084,7 +1083,7 @@ struct hook_call {
  * failed), the last call's arguments in @c.  No stdio and no malloc between
  * clearing and reading the trace: they might mmap.
  */
-static int hook_calls(FIXTURE_DATA(lsm) *self, bool three, unsigned long flags,
+static int hook_calls(FIXTURE_DATA(lsm) * self, bool three, unsigned long flags,
 		      struct hook_call *c)
 {
 	static char buf[65536];
@@ -1130,7 +1129,7 @@ static int hook_calls(FIXTURE_DATA(lsm) *self, bool three, unsigned long flags,
 
 /* One call of the hook, with prot RW and flags @want, for this mapping. */
 static void expect_hook(struct __test_metadata *_metadata,
-			FIXTURE_DATA(lsm) *self, bool three,
+			FIXTURE_DATA(lsm) * self, bool three,
 			unsigned long flags, unsigned long want)
 {
 	const char *api = three ? "mmap3" : "mmap(2)";
