@@ -20,12 +20,14 @@ MD_STEP=deps
 #          -dev package provides; mandoc and groff lint the man pages,
 #          docutils the kernel documentation the patches change,
 #          ply checkpatch's SPDX licence check)
+#  bench:  gnuplot draws scripts/bench.sh's plot
 MD_PACKAGES=(
 	build-essential flex bison bc libelf-dev libssl-dev cpio ccache
 	gcc-multilib kmod rsync xz-utils git perl python3
 	qemu-system-x86 ndctl xfsprogs e2fsprogs util-linux
 	coccinelle libpython3-dev sparse shellcheck mandoc groff-base
 	python3-docutils python3-ply liburcu-dev
+	gnuplot-nox
 )
 
 check_only=0

@@ -4,7 +4,10 @@
 # Exports the work tree's commits (base..HEAD in build/<base-id>/linux) to
 # patches/: "git format-patch --base" output, one file per commit, a cover
 # letter (0000-cover-letter.patch: its subject is the first line of
-# Documentation/cover-letter.txt, its text the lines after the blank second) and the quilt-style patches/series.
+# Documentation/cover-letter.txt, its text the lines after the blank second,
+# with @TEST_RESULTS@ replaced by the summary of the newest scripts/test.sh
+# run of these commits and @MAINTAINERS@ by MAINTAINERS.frag) and the
+# quilt-style patches/series.
 # Patches that are no longer in the work tree are removed from patches/.
 # Refuses to run with uncommitted changes in the work tree, which would not
 # be exported.
@@ -58,7 +61,8 @@ if [ "$n" -gt 0 ]; then
 	if [ -f "$COVER_TEXT" ]; then
 		subject=$(head -n 1 "$COVER_TEXT")
 		results=$(test_results)
-		awk -v subj="$subject" -v body="$COVER_TEXT" -v results="$results" '
+		awk -v subj="$subject" -v body="$COVER_TEXT" -v results="$results" \
+			-v frag="$MD_REPO/MAINTAINERS.frag" '
 			/\*\*\* SUBJECT HERE \*\*\*/ { sub(/\*\*\* SUBJECT HERE \*\*\*/, subj) }
 			/^\*\*\* BLURB HERE \*\*\*$/ {
 				while ((getline l < body) > 0) {
@@ -66,6 +70,11 @@ if [ "$n" -gt 0 ]; then
 						continue
 					if (l == "@TEST_RESULTS@")
 						l = results
+					if (l == "@MAINTAINERS@") {
+						while ((getline m < frag) > 0)
+							print m
+						continue
+					}
 					print l
 				}
 				next

@@ -115,6 +115,20 @@ md_paths() {
 	mkdir -p "$MD_LOGS"
 }
 
+# Copy the source files of the series' selftests, tests/map_direct/ (those
+# git tracks or would track: no build products, nothing .gitignore
+# ignores), into folder $1, which must not exist yet.
+md_selftest_sources() {
+	local dst=$1 src=$MD_REPO/tests/map_direct
+	mkdir -p "$dst"
+	if git -C "$MD_REPO" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git -C "$src" ls-files -z --cached --others --exclude-standard . |
+			rsync -a --from0 --files-from=- "$src/" "$dst/"
+	else
+		rsync -a "$src/" "$dst/"
+	fi
+}
+
 # The pristine base kernel (tag "base" of the work tree's repository, without
 # the series) of scripts/base-kernel.sh: its git worktree and the object
 # folder of the config variant.  Call after md_paths.

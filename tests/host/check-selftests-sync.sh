@@ -1,5 +1,6 @@
 #!/bin/bash
-# The selftests patch of patches/ carries exactly tests/map_direct/ as
+# The selftests patch of patches/ carries exactly the source files of
+# tests/map_direct/ (what git tracks or would track) as
 # tools/testing/selftests/map_direct/ (the one source of the selftests is
 # tests/; scripts/sync-selftests.sh folds it into the work tree's commit),
 # and adds the target to tools/testing/selftests/Makefile.
@@ -17,11 +18,22 @@ for p in "${series[@]}"; do
 		fail "$p: its $rel hunks do not apply to an empty tree"
 done
 [ -d "$d/$rel" ] || fail "no patch of patches/series adds $rel"
-if ! diff -ru "$MD_REPO/tests/map_direct" "$d/$rel" >"$d/diff.txt"; then
+md_selftest_sources "$d/src"
+if ! diff -ru "$d/src" "$d/$rel" >"$d/diff.txt"; then
 	head -n 40 "$d/diff.txt"
 	fail "patches/ and tests/map_direct differ (run scripts/sync-selftests.sh and scripts/export.sh; diff: $d/diff.txt)"
 fi
-grep -qx -- '+TARGETS += map_direct' "$MD_REPO"/patches/[0-9]*.patch ||
-	fail "no patch adds 'TARGETS += map_direct' to tools/testing/selftests/Makefile"
+# The target is in the selftests Makefile's TARGETS once the series is
+# applied to the base's Makefile.
+mk=tools/testing/selftests/Makefile
+mkdir -p "$d/mk/$(dirname "$mk")"
+git -C "$MD_WT" show "base:$mk" >"$d/mk/$mk" || fail "no $mk at tag base of $MD_WT"
+git -C "$d/mk" init -q
+for p in "${series[@]}"; do
+	git -C "$d/mk" apply --include="$mk" "$MD_REPO/patches/$p" ||
+		fail "$p: its $mk hunk does not apply to the base's $mk"
+done
+grep -qx 'TARGETS += map_direct' "$d/mk/$mk" ||
+	fail "with patches/ applied, $mk does not list 'TARGETS += map_direct'"
 n=$(find "$d/$rel" -type f | wc -l)
 pass "patches/ carries tests/map_direct ($n files) as $rel"

@@ -53,7 +53,9 @@
  * harness's process, so it only unlinks files and never closes the test's
  * file descriptors).  The variable is the harness's: silence the warning.
  */
+#ifndef __clang__
 #pragma GCC diagnostic ignored "-Wclobbered"
+#endif
 
 /* --- ABI numbers ----------------------------------------------------------- */
 

@@ -28,6 +28,10 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 
+#ifndef UFFD_FEATURE_WP_ASYNC	/* uapi headers older than 6.7 */
+#define UFFD_FEATURE_WP_ASYNC	(1 << 15)
+#endif
+
 #include "../kselftest_harness.h"
 #include "map_direct.h"
 

@@ -237,17 +237,17 @@ static void check_race(struct __test_metadata *_metadata, struct race *r, int fd
 	       (unsigned long)r->maps, (unsigned long)r->map_fail,
 	       (unsigned long)r->trunc_ok, (unsigned long)r->trunc_busy,
 	       (unsigned long)r->falloc_ok, (unsigned long)r->falloc_busy);
-	EXPECT_EQ(0UL, r->violations)
+	EXPECT_EQ(0UL, (unsigned long)r->violations)
 		TH_LOG("%lu ftruncate/fallocate calls succeeded while a MAP_DIRECT mapping existed throughout",
 		       (unsigned long)r->violations);
-	EXPECT_EQ(0UL, r->other)
+	EXPECT_EQ(0UL, (unsigned long)r->other)
 		TH_LOG("%lu refusals were not ETXTBSY; the last: %s by %s",
 		       (unsigned long)r->other, md_errname(r->other_errno),
 		       r->other_op == 't' ? "ftruncate" : "fallocate");
-	EXPECT_EQ(0UL, r->map_fail)
+	EXPECT_EQ(0UL, (unsigned long)r->map_fail)
 		TH_LOG("%lu mmap3 MAP_DIRECT calls failed; the last: %s",
 		       (unsigned long)r->map_fail, md_errname(r->map_errno));
-	EXPECT_LT(0UL, r->maps);
+	EXPECT_LT(0UL, (unsigned long)r->maps);
 	EXPECT_LT(0UL, r->trunc_busy + r->falloc_busy)
 		TH_LOG("no refusal: the operations never met a mapping");
 	EXPECT_LT(0UL, r->trunc_ok + r->falloc_ok)
@@ -345,15 +345,15 @@ TEST_F_TIMEOUT(race, exit_vs_truncate, 120)
 	TH_LOG("children mapped %lu times, ftruncate ok %lu / ETXTBSY %lu",
 	       (unsigned long)r->maps, (unsigned long)r->trunc_ok,
 	       (unsigned long)r->trunc_busy);
-	EXPECT_EQ(0UL, r->violations)
+	EXPECT_EQ(0UL, (unsigned long)r->violations)
 		TH_LOG("%lu ftruncate calls succeeded while a child's mapping existed throughout",
 		       (unsigned long)r->violations);
-	EXPECT_EQ(0UL, r->other)
+	EXPECT_EQ(0UL, (unsigned long)r->other)
 		TH_LOG("a refusal was not ETXTBSY: %s", md_errname(r->other_errno));
-	EXPECT_EQ(0UL, r->map_fail)
+	EXPECT_EQ(0UL, (unsigned long)r->map_fail)
 		TH_LOG("fork or mmap3 failed: %s", md_errname(r->map_errno));
-	EXPECT_LT(0UL, r->maps);
-	EXPECT_LT(0UL, r->trunc_ok) TH_LOG("no ftruncate got through");
+	EXPECT_LT(0UL, (unsigned long)r->maps);
+	EXPECT_LT(0UL, (unsigned long)r->trunc_ok) TH_LOG("no ftruncate got through");
 	EXPECT_SEAL(0, md_seal_state(self->fd), "every child exited");
 	EXPECT_EQ(-1, md_read_check(self->fd, 0, SIZE, 1));
 	munmap(r, sizeof(*r));
@@ -461,13 +461,13 @@ TEST_F_TIMEOUT(race, write_fault_vs_mmap, 120)
 		       (unsigned long)w->writes, (unsigned long)w->maps);
 	TH_LOG("%lu writes, %lu MAP_DIRECT mappings; longest stall %lu ms",
 	       (unsigned long)w->writes, (unsigned long)w->maps, stalled * PERIOD_MS);
-	EXPECT_LT(0UL, w->writes);
-	EXPECT_LT(0UL, w->maps);
-	EXPECT_EQ(0UL, w->bad_writes)
+	EXPECT_LT(0UL, (unsigned long)w->writes);
+	EXPECT_LT(0UL, (unsigned long)w->maps);
+	EXPECT_EQ(0UL, (unsigned long)w->bad_writes)
 		TH_LOG("%lu writes did not write %lu bytes; the last returned %ld (%s)",
 		       (unsigned long)w->bad_writes, SIZE / 2, (long)w->bad_result,
 		       md_errname(w->bad_errno));
-	EXPECT_EQ(0UL, w->map_fail)
+	EXPECT_EQ(0UL, (unsigned long)w->map_fail)
 		TH_LOG("mmap3 MAP_DIRECT failed: %s", md_errname(w->map_errno));
 	EXPECT_SEAL(0, md_seal_state(self->fd), "after the race");
 	EXPECT_EQ(-1, md_read_check(self->fd, 0, SIZE / 2, 1));

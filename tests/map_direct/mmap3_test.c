@@ -48,7 +48,9 @@
  * possible longjmp(); depending on how gcc inlines the test bodies,
  * -Wextra's -Wclobbered then warns about the harness, not about this file.
  */
+#ifndef __clang__
 #pragma GCC diagnostic ignored "-Wclobbered"
+#endif
 
 #ifndef __NR_mmap3
 #define __NR_mmap3 463		/* x86_64 and i386 alike */

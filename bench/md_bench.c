@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * md_bench: what the MAP_DIRECT series costs everybody, and what MAP_DIRECT
+ * costs its users.  will-it-scale style: every workload runs a loop of one
+ * operation in 1 or N threads for a fixed time and reports operations per
+ * second.  scripts/bench.sh runs it on the base and the patched kernel in
+ * turn and turns the figures into ratios.
+ *
+ * Built by scripts/bench.sh against the patched uapi headers; the same
+ * binary runs on the base kernel, where what needs the series says n/a.
+ *
+ * Usage: md_bench [-d SECONDS] [-t THREADS] [-f FAULT_MIB] [-l] [NAME...]
+ *   -d  seconds per workload and thread count (default 1, fractions ok)
+ *   -t  N of the N-thread runs (default: online CPUs)
+ *   -f  size of the fault workloads' file in MiB (default 256)
+ *   -l  list the workloads and exit
+ * Without NAMEs, every workload runs.  The filesystems come from the
+ * environment: MD_MNT_XFS_DAX, MD_MNT_EXT4_DAX (DAX) and MD_MNT_TMPFS.
+ *
+ * Output, one line per workload and thread count:
+ *   RESULT <name> <threads> <ops/s>
+ *   RESULT <name> <threads> n/a <reason>      (e.g. no mmap3 on the base)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/falloc.h>
+#include <linux/mman.h>
+
+/* MAP_DIRECT and __NR_mmap3 come from the series' uapi headers. */
+#if !defined(MAP_DIRECT) || !defined(__NR_mmap3)
+#error "build against the uapi headers of a tree with the series (make headers)"
+#endif
+
+#define MAP_LEN		(128UL << 10)	/* the mmap/munmap workloads */
+#define PAGE		4096UL
+#define PMD		(2UL << 20)
+
+enum fs { FS_NONE, FS_TMPFS, FS_DAX_XFS, FS_DAX_EXT4 };
+
+struct workload;
+/*
+ * One thread's loop on its file @fd (-1 for anonymous memory): at least
+ * one operation, then more until *stop; returns their number or -errno.
+ */
+typedef long (*op_fn)(const struct workload *w, int fd,
+		      volatile const bool *stop);
+
+struct workload {
+	const char *name;
+	op_fn fn;
+	enum fs fs;
+	int flags;		/* mmap flags of the mapping workloads */
+	bool mmap3;		/* map with mmap3 instead of mmap */
+	bool align2m;		/* fault workloads: 2 MiB aligned mapping */
+	bool multi;		/* also run with N threads */
+};
+
+static double seconds = 1.0;
+static long fault_bytes = 256L << 20;
+static int nthreads;
+
+static const char *fs_dir(enum fs fs)
+{
+	const char *v = fs == FS_TMPFS ? "MD_MNT_TMPFS" :
+			fs == FS_DAX_XFS ? "MD_MNT_XFS_DAX" :
+			fs == FS_DAX_EXT4 ? "MD_MNT_EXT4_DAX" : NULL;
+	const char *d = v ? getenv(v) : NULL;
+
+	return d && *d ? d : NULL;
+}
+
+/* A new file of @len bytes (written, not sparse) for thread @tid. */
+static int bench_file(const struct workload *w, int tid, long len)
+{
+	char path[512];
+	static const char buf[1 << 16];
+	long off;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/bench-%s-%d-%d", fs_dir(w->fs),
+		 w->name, getpid(), tid);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	for (off = 0; off < len; off += sizeof(buf)) {
+		size_t n = len - off < (long)sizeof(buf) ? (size_t)(len - off) :
+			   sizeof(buf);
+
+		if (pwrite(fd, buf, n, off) != (ssize_t)n) {
+			int e = errno ? errno : EIO;
+
+			close(fd);
+			return -e;
+		}
+	}
+	if (fsync(fd)) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+static void *do_map(const struct workload *w, void *addr, size_t len,
+		    int flags, int fd)
+{
+	if (w->mmap3)
+		return (void *)syscall(__NR_mmap3, addr, len,
+				       PROT_READ | PROT_WRITE, flags, fd, 0UL);
+	return mmap(addr, len, PROT_READ | PROT_WRITE, flags, fd, 0);
+}
+
+/* 1. and 2. and 5.: mmap + munmap of MAP_LEN. */
+static long op_mmap(const struct workload *w, int fd,
+		    volatile const bool *stop)
+{
+	long n = 0;
+
+	do {
+		void *p = do_map(w, NULL, MAP_LEN, w->flags, fd);
+
+		if (p == MAP_FAILED)
+			return -errno;
+		munmap(p, MAP_LEN);
+		n++;
+	} while (!*stop);
+	return n;
+}
+
+/* 3. first-touch write faults over a fully written file; op = one pass. */
+static long op_fault(const struct workload *w, int fd,
+		     volatile const bool *stop)
+{
+	long n = 0;
+
+	do {
+		char *want = NULL, *res = NULL, *p;
+		size_t rlen = fault_bytes + PMD;
+		long off;
+
+		if (w->align2m) {
+			res = mmap(NULL, rlen, PROT_NONE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (res == MAP_FAILED)
+				return -errno;
+			want = (char *)(((uintptr_t)res + PMD - 1) & ~(PMD - 1));
+		}
+		p = do_map(w, want, fault_bytes,
+			   w->flags | (want ? MAP_FIXED : 0), fd);
+		if (p == MAP_FAILED) {
+			n = -errno;
+			if (res)
+				munmap(res, rlen);
+			return n;
+		}
+		for (off = 0; off < fault_bytes; off += PAGE)
+			((volatile char *)p)[off] = 1;
+		if (res)
+			munmap(res, rlen);	/* covers p */
+		else
+			munmap(p, fault_bytes);
+		n++;
+	} while (!*stop);
+	return n;
+}
+
+/* 4. writes past EOF: 64 bytes appended, the file cut back every 1 MiB. */
+static long op_eof_write(const struct workload *w, int fd,
+			 volatile const bool *stop)
+{
+	char buf[64] = { 1 };
+	long n = 0, off = 0;
+
+	do {
+		if (pwrite(fd, buf, sizeof(buf), off) != sizeof(buf))
+			return -errno;
+		off += sizeof(buf);
+		if (off >= (1L << 20)) {
+			if (ftruncate(fd, 0))
+				return -errno;
+			off = 0;
+		}
+		n++;
+	} while (!*stop);
+	return n;
+}
+
+/* 4. ftruncate up to 1 MiB and back to 0: op = the pair. */
+static long op_truncate(const struct workload *w, int fd,
+			volatile const bool *stop)
+{
+	long n = 0;
+
+	do {
+		if (ftruncate(fd, 1L << 20) || ftruncate(fd, 0))
+			return -errno;
+		n++;
+	} while (!*stop);
+	return n;
+}
+
+/* 4. allocate 64 KiB inside a 1 MiB file and punch it out again. */
+static long op_fallocate(const struct workload *w, int fd,
+			 volatile const bool *stop)
+{
+	long n = 0, off = 0;
+
+	if (ftruncate(fd, 1L << 20))
+		return -errno;
+	do {
+		if (fallocate(fd, FALLOC_FL_KEEP_SIZE, off, 64 << 10) ||
+		    fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      off, 64 << 10))
+			return -errno;
+		off = (off + (64 << 10)) & ((1L << 20) - 1);
+		n++;
+	} while (!*stop);
+	return n;
+}
+
+/* 4. write(2) of 4 KiB within a 1 MiB file (the S_NOSEC path). */
+static long op_write4k(const struct workload *w, int fd,
+		       volatile const bool *stop)
+{
+	char buf[4096] = { 2 };
+	long n = 0, off = 0;
+
+	do {
+		if (pwrite(fd, buf, sizeof(buf), off) != sizeof(buf))
+			return -errno;
+		off = (off + sizeof(buf)) & ((1L << 20) - 1);
+		n++;
+	} while (!*stop);
+	return n;
+}
+
+#define SH	MAP_SHARED
+#define SHV	MAP_SHARED_VALIDATE
+#define ANON	(MAP_PRIVATE | MAP_ANONYMOUS)
+static const struct workload workloads[] = {
+	{ "mmap_anon", op_mmap, FS_NONE, ANON, false, false, true },
+	{ "mmap_tmpfs", op_mmap, FS_TMPFS, SH, false, false, true },
+	{ "mmap_dax_xfs", op_mmap, FS_DAX_XFS, SH, false, false, true },
+	{ "mmap_dax_ext4", op_mmap, FS_DAX_EXT4, SH, false, false, true },
+	{ "mmap3_anon", op_mmap, FS_NONE, ANON, true, false, false },
+	{ "mmap3_dax_xfs", op_mmap, FS_DAX_XFS, SH, true, false, false },
+	{ "seal_pair_dax_xfs", op_mmap, FS_DAX_XFS, SHV | MAP_DIRECT, false, false, false },
+	{ "seal_pair_dax_ext4", op_mmap, FS_DAX_EXT4, SHV | MAP_DIRECT, false, false, false },
+	{ "fault_shared_dax_xfs", op_fault, FS_DAX_XFS, SH, false, false, false },
+	{ "fault_sync_dax_xfs", op_fault, FS_DAX_XFS, SHV | MAP_SYNC, false, false, false },
+	{ "fault_direct_dax_xfs", op_fault, FS_DAX_XFS, SHV | MAP_DIRECT, false, false, false },
+	{ "fault_direct_sync_dax_xfs", op_fault, FS_DAX_XFS, SHV | MAP_DIRECT | MAP_SYNC, false, false, false },
+	{ "fault_shared_dax_ext4", op_fault, FS_DAX_EXT4, SH, false, false, false },
+	{ "fault_sync_dax_ext4", op_fault, FS_DAX_EXT4, SHV | MAP_SYNC, false, false, false },
+	{ "fault_direct_dax_ext4", op_fault, FS_DAX_EXT4, SHV | MAP_DIRECT, false, false, false },
+	{ "fault_direct_sync_dax_ext4", op_fault, FS_DAX_EXT4, SHV | MAP_DIRECT | MAP_SYNC, false, false, false },
+	{ "fault2m_shared_dax_xfs", op_fault, FS_DAX_XFS, SH, false, true, false },
+	{ "fault2m_direct_dax_xfs", op_fault, FS_DAX_XFS, SHV | MAP_DIRECT, false, true, false },
+	{ "fault2m_shared_dax_ext4", op_fault, FS_DAX_EXT4, SH, false, true, false },
+	{ "fault2m_direct_dax_ext4", op_fault, FS_DAX_EXT4, SHV | MAP_DIRECT, false, true, false },
+	{ "eof_write_dax_xfs", op_eof_write, FS_DAX_XFS, 0, false, false, true },
+	{ "eof_write_dax_ext4", op_eof_write, FS_DAX_EXT4, 0, false, false, true },
+	{ "truncate_dax_xfs", op_truncate, FS_DAX_XFS, 0, false, false, true },
+	{ "truncate_dax_ext4", op_truncate, FS_DAX_EXT4, 0, false, false, true },
+	{ "fallocate_dax_xfs", op_fallocate, FS_DAX_XFS, 0, false, false, true },
+	{ "fallocate_dax_ext4", op_fallocate, FS_DAX_EXT4, 0, false, false, true },
+	{ "write4k_dax_xfs", op_write4k, FS_DAX_XFS, 0, false, false, true },
+	{ "write4k_dax_ext4", op_write4k, FS_DAX_EXT4, 0, false, false, true },
+};
+
+struct thread {
+	pthread_t th;
+	const struct workload *w;
+	int tid;
+	long ops;		/* or -errno */
+	double end;		/* when its last operation ended */
+};
+
+static volatile bool stop;
+static pthread_barrier_t start;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The size of the file each thread of @w works on (made before timing). */
+static long file_len(const struct workload *w)
+{
+	if (w->fn == op_mmap)
+		return MAP_LEN;
+	if (w->fn == op_fault)
+		return fault_bytes;
+	if (w->fn == op_write4k)
+		return 1L << 20;
+	return 0;
+}
+
+static void *thread_main(void *arg)
+{
+	struct thread *t = arg;
+	int fd = -1, err = 0;
+
+	if (t->w->fs != FS_NONE) {
+		fd = bench_file(t->w, t->tid, file_len(t->w));
+		if (fd < 0) {
+			err = fd;
+			fd = -1;
+		}
+	}
+	pthread_barrier_wait(&start);
+	t->ops = err ? err : t->w->fn(t->w, fd, &stop);
+	t->end = now();
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+static void run(const struct workload *w, int threads)
+{
+	struct thread t[threads];
+	struct timespec nap;
+	double t0, rate = 0;
+	int i, err = 0;
+
+	if (w->fs != FS_NONE && !fs_dir(w->fs)) {
+		printf("RESULT %s %d n/a no mount point in the environment\n",
+		       w->name, threads);
+		return;
+	}
+	stop = false;
+	pthread_barrier_init(&start, NULL, threads + 1);
+	for (i = 0; i < threads; i++) {
+		t[i].w = w;
+		t[i].tid = i;
+		t[i].ops = 0;
+		pthread_create(&t[i].th, NULL, thread_main, &t[i]);
+	}
+	/* The threads make their files before the barrier: not timed. */
+	pthread_barrier_wait(&start);
+	t0 = now();
+	nap.tv_sec = (time_t)seconds;
+	nap.tv_nsec = (long)((seconds - nap.tv_sec) * 1e9);
+	nanosleep(&nap, NULL);
+	stop = true;
+	for (i = 0; i < threads; i++) {
+		pthread_join(t[i].th, NULL);
+		if (t[i].ops < 0)
+			err = (int)-t[i].ops;
+	}
+	pthread_barrier_destroy(&start);
+	if (err) {
+		printf("RESULT %s %d n/a %s\n", w->name, threads, strerror(err));
+	} else {
+		/* Each thread's rate over its own time, the last op included. */
+		for (i = 0; i < threads; i++)
+			rate += t[i].ops / (t[i].end - t0);
+		printf("RESULT %s %d %.1f\n", w->name, threads, rate);
+	}
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+	int c, j;
+
+	nthreads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	while ((c = getopt(argc, argv, "d:t:f:l")) != -1) {
+		switch (c) {
+		case 'd':
+			seconds = atof(optarg);
+			break;
+		case 't':
+			nthreads = atoi(optarg);
+			break;
+		case 'f':
+			fault_bytes = atol(optarg) << 20;
+			break;
+		case 'l':
+			for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
+				printf("%s%s\n", workloads[i].name,
+				       workloads[i].multi ? " (1 and N threads)" : "");
+			return 0;
+		default:
+			fprintf(stderr, "usage: %s [-d SECONDS] [-t THREADS] [-f FAULT_MIB] [-l] [NAME...]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	if (seconds <= 0 || nthreads < 1 || fault_bytes < (long)PMD) {
+		fprintf(stderr, "md_bench: bad -d, -t or -f\n");
+		return 2;
+	}
+	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
+		const struct workload *w = &workloads[i];
+		bool want = optind >= argc;
+
+		for (j = optind; j < argc; j++)
+			want |= !strcmp(argv[j], w->name);
+		if (!want)
+			continue;
+		run(w, 1);
+		if (w->multi && nthreads > 1)
+			run(w, nthreads);
+	}
+	return 0;
+}

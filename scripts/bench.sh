@@ -1,0 +1,165 @@
+#!/bin/bash
+# Usage: scripts/bench.sh [--rounds N] [--seconds S] [--fault-mib M]
+#                         [--kernel FILE] [--base-kernel FILE]
+#                         [--run-dir DIR] [--no-doc] [--smoke]
+#
+# What the series costs everybody, and what MAP_DIRECT costs its users:
+# boots the base kernel (Linux 6.12.117 without the series, built by
+# scripts/base-kernel.sh with the test kernel's configuration) and the
+# patched test kernel in turn under QEMU (same machine, same NVDIMMs, DAX
+# XFS and DAX ext4), base then patched in every round, and runs
+# bench/md_bench.c in each: mmap/munmap (anonymous, tmpfs, DAX), mmap3
+# against mmap(2), first-touch write faults with MAP_SHARED, MAP_SYNC,
+# MAP_DIRECT and MAP_DIRECT|MAP_SYNC (also 2 MiB aligned), writes past EOF,
+# ftruncate, fallocate, 4 KiB writes, and the MAP_DIRECT seal/unseal pair.
+# bench/report.py turns the figures into ratios of times per operation,
+# each the median of the rounds with min and max.
+#
+# Results: <run-dir>/table.md, ratios.png (gnuplot), results.tsv, one
+# folder per boot; Documentation/performance.md is regenerated below its
+# hand-written part (not with --smoke or --no-doc).  Under TCG absolute
+# times mean little: only the ratios, measured side by side, count.
+#
+#   --rounds N        base/patched pairs of boots (default 5)
+#   --seconds S       seconds per workload and thread count (default 1)
+#   --fault-mib M     size of the fault workloads' file (default 256)
+#   --kernel FILE     the patched kernel (default: the test kernel, built
+#                     with scripts/worktree.sh, config.sh and build.sh)
+#   --base-kernel FILE  the base kernel (default: scripts/base-kernel.sh)
+#   --run-dir DIR     where the results go (default build/bench/<date>-<pid>)
+#   --no-doc          do not regenerate Documentation/performance.md
+#   --smoke           one short round on the kernels already built (the
+#                     base only if it is), only checking that every
+#                     workload produced a number (tests/host/check-bench-smoke.sh)
+#
+# A full run (5 rounds) takes about 20 minutes once both kernels are built;
+# building the base kernel the first time takes 20-25 more.
+
+MD_STEP=bench
+. "$(dirname "$0")/lib.sh"
+
+rounds=5 secs=1 fault_mib=256 patched='' base_k='' run_dir='' doc=1 smoke=0
+while [ "$#" -gt 0 ]; do
+	case "$1" in
+	-h | --help) usage; exit 0 ;;
+	--rounds) rounds=$2; shift 2 ;;
+	--seconds) secs=$2; shift 2 ;;
+	--fault-mib) fault_mib=$2; shift 2 ;;
+	--kernel) patched=$2; shift 2 ;;
+	--base-kernel) base_k=$2; shift 2 ;;
+	--run-dir) run_dir=$2; shift 2 ;;
+	--no-doc) doc=0; shift ;;
+	--smoke) smoke=1; doc=0; shift ;;
+	*) usage >&2; die "unknown argument: $1" ;;
+	esac
+done
+md_paths
+md_base_paths
+need_cmd gcc python3
+[ -n "$run_dir" ] || run_dir=$BUILD_DIR/bench/$(date +%Y%m%d-%H%M%S)-$$
+mkdir -p "$run_dir"
+run_dir=$(realpath "$run_dir")
+t_all=$(date +%s)
+
+if [ "$smoke" = 1 ]; then
+	rounds=1 secs=0.05 fault_mib=4
+	[ -n "$patched" ] || patched=$MD_OBJ/arch/x86/boot/bzImage
+	[ -f "$patched" ] || die "no patched kernel at $patched: run scripts/build.sh first"
+	if [ -z "$base_k" ] && [ -f "$MD_BASE_OBJ/arch/x86/boot/bzImage" ]; then
+		base_k=$MD_BASE_OBJ/arch/x86/boot/bzImage
+	fi
+	[ -n "$base_k" ] || log "no base kernel built (scripts/base-kernel.sh): the smoke run uses the patched kernel only"
+else
+	if [ -z "$patched" ]; then
+		"$MD_SCRIPTS/deps.sh"
+		"$MD_SCRIPTS/base.sh"
+		"$MD_SCRIPTS/worktree.sh"
+		"$MD_SCRIPTS/config.sh"
+		"$MD_SCRIPTS/build.sh"
+		patched=$MD_OBJ/arch/x86/boot/bzImage
+	fi
+	if [ -z "$base_k" ]; then
+		base_k=$("$MD_SCRIPTS/base-kernel.sh" | tail -n 1) || die "scripts/base-kernel.sh failed"
+	fi
+	need_cmd gnuplot
+fi
+[ -f "$patched" ] || die "no patched kernel at $patched"
+[ -z "$base_k" ] || [ -f "$base_k" ] || die "no base kernel at $base_k"
+
+# The program, against the patched uapi headers (its fallbacks cover the
+# base): built once, run by both kernels.
+prog=$run_dir/md_bench
+run_logged "$MD_LOGS/bench-build.log" "md_bench" \
+	gcc -Wall -Wextra -Wno-unused-parameter -Werror -O2 -pthread -isystem "$MD_OBJ/usr/include" \
+	"$MD_REPO/bench/md_bench.c" -o "$prog"
+
+kernels=()
+[ -z "$base_k" ] || kernels+=(base)
+kernels+=(patched)
+declare -A kfile=([base]=$base_k [patched]=$patched)
+accel=unknown
+for ((r = 1; r <= rounds; r++)); do
+	for k in "${kernels[@]}"; do
+		dir=$run_dir/$r-$k
+		log "round $r/$rounds: $k kernel"
+		rc=0
+		"$MD_SCRIPTS/boot.sh" --kernel "${kfile[$k]}" --run-dir "$dir" \
+			--timeout 3600 -- "$MD_SCRIPTS/guest-bench.sh" "$prog" \
+			-d "$secs" -f "$fault_mib" >"$dir.log" 2>&1 || rc=$?
+		[ "$rc" -eq 0 ] || { cat "$dir.log" >&2; die "round $r, $k kernel: the guest failed (exit $rc), see $dir"; }
+		accel=$(sed -n 's/.*booting bzImage (\([a-z]*\),.*/\1/p' "$dir.log" | head -n 1)
+		if grep -qE 'BUG:|WARNING:|Call Trace|KASAN:|Oops' "$dir/dmesg.txt" 2>/dev/null; then
+			die "round $r, $k kernel: kernel splat in $dir/dmesg.txt"
+		fi
+	done
+done
+
+if [ "$smoke" = 1 ]; then
+	python3 "$MD_REPO/bench/report.py" "$run_dir" --smoke
+	exit
+fi
+
+header=$run_dir/header.md
+doc_file=$MD_REPO/Documentation/performance.md
+marker='<!-- scripts/bench.sh regenerates everything below this line -->'
+{
+	if [ -f "$doc_file" ] && grep -qxF "$marker" "$doc_file"; then
+		awk -v m="$marker" '{ print } $0 == m { exit }' "$doc_file"
+	else
+		echo '# Performance'
+		echo
+		echo "$marker"
+	fi
+	echo
+	echo "Measured $(date -u +%Y-%m-%d) by \`scripts/bench.sh --rounds $rounds --seconds $secs --fault-mib $fault_mib\`"
+	echo "on $(nproc) host CPUs; QEMU accelerator: $accel; guest: 2 vCPUs, 4 GiB,"
+	echo "two 1 GiB NVDIMMs (DAX XFS with reflink and rmapbt, DAX ext4)."
+	echo "Kernels: base = Linux 6.12.$BASE_SUBLEVEL without the series, patched = with"
+	echo "it; both built with the test kernel's configuration"
+	echo "(\`Kconfig.snippets\` fragment \`test\`, scripts/config.sh)."
+	echo "Ratios are times per operation (below 1: faster), per round between"
+	echo "figures measured side by side, median of $rounds rounds with min and max."
+	echo
+	echo '![ratios](performance.png)'
+	echo
+} >"$header"
+report_args=("$run_dir")
+[ "$doc" = 0 ] || report_args+=(--doc "$doc_file" --header "$header")
+python3 "$MD_REPO/bench/report.py" "${report_args[@]}" | tee "$run_dir/report.txt"
+
+# The plot: median ratio per workload with its min-max bar, goal marks.
+cat >"$run_dir/ratios.gp" <<EOF
+set terminal pngcairo size 1200,800 noenhanced
+set output '$run_dir/ratios.png'
+set title 'MAP_DIRECT series: time ratios (median, min-max of $rounds rounds)'
+set xtics rotate by 60 right font ',8'
+set ylabel 'time ratio (1 = same)'
+set grid ytics
+set key top left
+set bmargin 16
+plot '$run_dir/ratios.dat' using 1:3:4:5:xticlabels(2) with yerrorbars pt 7 title 'measured', \\
+     '' using 1:6 with points pt 2 ps 1.5 title 'goal', 1 with lines lt 0 notitle
+EOF
+gnuplot "$run_dir/ratios.gp" 2>"$run_dir/gnuplot.log" || die "gnuplot failed: $run_dir/gnuplot.log"
+[ "$doc" = 0 ] || cp "$run_dir/ratios.png" "$MD_REPO/Documentation/performance.png"
+log "table: $run_dir/table.md, plot: $run_dir/ratios.png (took $(fmt_secs $(($(date +%s) - t_all))))"
