@@ -12,7 +12,8 @@
  * Usage: md_bench [-d SECONDS] [-t THREADS] [-f FAULT_MIB] [-l] [NAME...]
  *   -d  seconds per workload and thread count (default 1, fractions ok)
  *   -t  N of the N-thread runs (default: online CPUs)
- *   -f  size of the fault workloads' file in MiB (default 256)
+ *   -f  size of the fault workloads' file in MiB (default 256; one file
+ *       per filesystem, shared by its fault workloads)
  *   -l  list the workloads and exit
  * Without NAMEs, every workload runs.  The filesystems come from the
  * environment: MD_MNT_XFS_DAX, MD_MNT_EXT4_DAX (DAX) and MD_MNT_TMPFS.
@@ -313,13 +314,29 @@ static long file_len(const struct workload *w)
 	return 0;
 }
 
+/*
+ * The fault workloads of one filesystem share one file, so that every
+ * mapping type faults on the same blocks: whether a fault can map 2 MiB at
+ * once depends on where the filesystem put the file.
+ */
+static int fault_fd[FS_DAX_EXT4 + 1] = { -1, -1, -1, -1 };
+
+static int file_for(const struct workload *w, int tid)
+{
+	if (w->fn != op_fault)
+		return bench_file(w, tid, file_len(w));
+	if (fault_fd[w->fs] < 0)
+		fault_fd[w->fs] = bench_file(w, 0, fault_bytes);
+	return fault_fd[w->fs] < 0 ? fault_fd[w->fs] : dup(fault_fd[w->fs]);
+}
+
 static void *thread_main(void *arg)
 {
 	struct thread *t = arg;
 	int fd = -1, err = 0;
 
 	if (t->w->fs != FS_NONE) {
-		fd = bench_file(t->w, t->tid, file_len(t->w));
+		fd = file_for(t->w, t->tid);
 		if (fd < 0) {
 			err = fd;
 			fd = -1;

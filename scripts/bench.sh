@@ -157,6 +157,7 @@ set ylabel 'time ratio (1 = same)'
 set grid ytics
 set key top left
 set bmargin 16
+set offsets 0.5, 0.5, 0, 0
 plot '$run_dir/ratios.dat' using 1:3:4:5:xticlabels(2) with yerrorbars pt 7 title 'measured', \\
      '' using 1:6 with points pt 2 ps 1.5 title 'goal', 1 with lines lt 0 notitle
 EOF
