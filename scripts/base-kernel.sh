@@ -48,14 +48,8 @@ fi
 read -ra frags <<<"$MD_FRAGMENTS"
 "$MD_SCRIPTS/config.sh" --src "$MD_BASE_WT" --obj "$MD_BASE_OBJ" "${frags[@]}" >&2
 
-jobs=${MD_JOBS:-$(nproc)}
-export CCACHE_BASEDIR=$BUILD_DIR
-export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-include_file_mtime,include_file_ctime,time_macros}
-export KBUILD_BUILD_USER=mapdirect KBUILD_BUILD_HOST=qemu
-ccache -M "${MD_CCACHE_SIZE:-8G}" >/dev/null
-kmake() {
-	make -C "$MD_BASE_WT" ARCH=x86_64 O="$MD_BASE_OBJ" CC="ccache gcc" -j"$jobs" "$@"
-}
+md_kbuild_env
+kmake() { md_kmake "$MD_BASE_WT" "$MD_BASE_OBJ" "$@"; }
 run_logged "$MD_LOGS/build-kernel-base-$MD_VARIANT.log" "base kernel bzImage" kmake bzImage >&2
 bz=$MD_BASE_OBJ/arch/x86/boot/bzImage
 log "base kernel $(tree_version "$MD_BASE_WT") without the series: $bz"

@@ -25,15 +25,9 @@ md_paths
 need_cmd make gcc ccache rsync
 [ -f "$MD_OBJ/.config" ] || die "no $MD_OBJ/.config: run scripts/config.sh first"
 
-jobs=${MD_JOBS:-$(nproc)}
-export CCACHE_BASEDIR=$BUILD_DIR
-export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-include_file_mtime,include_file_ctime,time_macros}
-export KBUILD_BUILD_USER=mapdirect KBUILD_BUILD_HOST=qemu
-ccache -M "${MD_CCACHE_SIZE:-8G}" >/dev/null
-
-kmake() {
-	make -C "$MD_WT" ARCH=x86_64 O="$MD_OBJ" CC="ccache gcc" -j"$jobs" "$@"
-}
+md_kbuild_env
+jobs=$MD_JOBS
+kmake() { md_kmake "$MD_WT" "$MD_OBJ" "$@"; }
 
 ccache -z >/dev/null
 run_logged "$MD_LOGS/build-kernel-$MD_VARIANT.log" "kernel bzImage" kmake bzImage

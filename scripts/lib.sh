@@ -129,6 +129,25 @@ md_selftest_sources() {
 	fi
 }
 
+# The environment every kernel build of the pipeline shares: ccache keyed
+# on paths under build/ (so that clones share hits), a fixed build user and
+# host, and MD_JOBS parallel jobs (default: the CPUs).
+md_kbuild_env() {
+	MD_JOBS=${MD_JOBS:-$(nproc)}
+	export CCACHE_BASEDIR=$BUILD_DIR
+	export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-include_file_mtime,include_file_ctime,time_macros}
+	export KBUILD_BUILD_USER=mapdirect KBUILD_BUILD_HOST=qemu
+	ccache -M "${MD_CCACHE_SIZE:-8G}" >/dev/null
+}
+
+# md_kmake SRC OBJ TARGET...: make in kernel tree SRC, objects in OBJ,
+# through ccache (after md_kbuild_env).
+md_kmake() {
+	local src=$1 obj=$2
+	shift 2
+	make -C "$src" ARCH=x86_64 O="$obj" CC="ccache gcc" -j"$MD_JOBS" "$@"
+}
+
 # The pristine base kernel (tag "base" of the work tree's repository, without
 # the series) of scripts/base-kernel.sh: its git worktree and the object
 # folder of the config variant.  Call after md_paths.

@@ -25,10 +25,8 @@ g checkout -q -f --detach base
 g clean -q -fdx
 mkdir -p "$obj"
 cp "$MD_OBJ/.config" "$obj/.config"
-export CCACHE_BASEDIR=$BUILD_DIR
-kmake() {
-	make -C "$wt" ARCH=x86_64 O="$obj" CC="ccache gcc" -j"$(nproc)" "$@"
-}
+md_kbuild_env
+kmake() { md_kmake "$wt" "$obj" "$@"; }
 
 touched=()
 for ((k = 0; k < ${#series[@]} - 1; k++)); do
