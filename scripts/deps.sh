@@ -13,7 +13,8 @@ MD_STEP=deps
 . "$(dirname "$0")/lib.sh"
 
 # What each group is for:
-#  build:  the kernel and the selftests (gcc-multilib for the -m32 builds)
+#  build:  the kernel and the selftests (gcc-multilib for the -m32 builds,
+#          liburing-dev for the io_uring cases of map_direct_pin_test)
 #  guest:  the tools the guest runs from the host root over 9p
 #  checks: host checks and the Coccinelle/sparse work on the series
 #          (spatch's python rules load libpython3.X.so, which only the
@@ -26,7 +27,7 @@ MD_PACKAGES=(
 	gcc-multilib kmod rsync xz-utils git perl python3
 	qemu-system-x86 ndctl xfsprogs e2fsprogs util-linux
 	coccinelle libpython3-dev sparse shellcheck mandoc groff-base
-	python3-docutils python3-ply liburcu-dev
+	python3-docutils python3-ply liburcu-dev liburing-dev
 	gnuplot-nox
 )
 
