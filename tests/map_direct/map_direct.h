@@ -752,6 +752,39 @@ static inline int md_create_written(const char *dir, const char *tag,
 	return fd;
 }
 
+/*
+ * A new file of @len bytes of pattern @seed in @dir, mapped MAP_DIRECT with
+ * every page faulted in: 0 with *@fd and *@map set (the file at @path), or
+ * -1 and what failed in @why.
+ */
+static inline int md_map_direct_written(const char *dir, const char *tag,
+					char *path, size_t len,
+					unsigned int seed, int *fd,
+					unsigned char **map, char *why,
+					size_t why_len)
+{
+	void *p;
+
+	*fd = md_create_written(dir, tag, path, len, seed);
+	if (*fd < 0) {
+		snprintf(why, why_len, "create a written file in %s: %s", dir,
+			 md_errname(*fd));
+		return -1;
+	}
+	p = md_mmap3(NULL, len, PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_DIRECT, *fd, 0);
+	if (p == MAP_FAILED) {
+		snprintf(why, why_len, "mmap3 MAP_DIRECT: %s", md_errname(errno));
+		return -1;
+	}
+	*map = p;
+	if (md_guarded_read(*map, len)) {
+		snprintf(why, why_len, "fault the pages in");
+		return -1;
+	}
+	return 0;
+}
+
 /* --- /proc/self/maps and smaps ------------------------------------------ */
 
 /* How many VMAs of this process intersect [addr, addr + len); -errno. */

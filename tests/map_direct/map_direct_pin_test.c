@@ -202,7 +202,6 @@ FIXTURE_VARIANT_ADD(pin, dax_ext4) { .fs = MD_FS_DAX_EXT4 };
 FIXTURE_SETUP(pin)
 {
 	char why[256];
-	void *p;
 
 	self->fd = -1;
 	if (!md_have_map_direct(why, sizeof(why)))
@@ -210,13 +209,9 @@ FIXTURE_SETUP(pin)
 	self->dir = md_mount(&variant->fs, why, sizeof(why));
 	if (!self->dir)
 		SKIP(return, "%s", why);
-	self->fd = md_create_written(self->dir, "pin", self->path, LEN, SEED);
-	ASSERT_LE(0, self->fd) TH_LOG("create a written file in %s: %s",
-				      self->dir, md_errname(self->fd));
-	p = md_mmap3(NULL, LEN, RW, MAP_SHARED | MAP_DIRECT, self->fd, 0);
-	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap3 MAP_DIRECT: %s", md_errname(errno));
-	self->map = p;
-	ASSERT_EQ(0, md_guarded_read(self->map, LEN)) TH_LOG("fault the pages in");
+	ASSERT_EQ(0, md_map_direct_written(self->dir, "pin", self->path, LEN,
+					   SEED, &self->fd, &self->map, why,
+					   sizeof(why))) TH_LOG("%s", why);
 	ASSERT_SEAL(1, md_seal_state(self->fd), "mapped MAP_DIRECT");
 }
 
@@ -512,7 +507,6 @@ TEST_F(pin, umount_ebusy_while_pinned)
 {
 	struct iovec iov = { .iov_base = self->map, .iov_len = LEN };
 	struct io_uring ring;
-	long long end;
 	int ret, src;
 
 	ret = md_find_mount(self->dir, &self->mnt);
@@ -539,15 +533,9 @@ TEST_F(pin, umount_ebusy_while_pinned)
 				     self->mnt.dir, md_errname(ret));
 
 	io_uring_queue_exit(&ring);
-	end = now_ms() + RELEASE_MS;
-	do {
-		ret = syscall(SYS_umount2, self->mnt.dir, 0) ? errno : 0;
-		if (ret != EBUSY)
-			break;
-		usleep(20000);
-	} while (now_ms() < end);
+	ret = md_umount_retry(self->mnt.dir);
 	ASSERT_EQ(0, ret) TH_LOG("umount %s after the ring is gone: %s",
-				 self->mnt.dir, md_errname(ret));
+				 self->mnt.dir, md_errname(-ret));
 	ret = md_mount_again(&self->mnt, NULL);
 	ASSERT_EQ(0, ret) TH_LOG("mount %s again: %s", self->mnt.dir,
 				 md_errname(-ret));

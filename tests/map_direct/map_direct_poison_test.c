@@ -204,7 +204,6 @@ FIXTURE_VARIANT_ADD(poison, dax_ext4) { .fs = MD_FS_DAX_EXT4 };
 FIXTURE_SETUP(poison)
 {
 	char why[256];
-	void *p;
 
 	self->fd = -1;
 	if (!md_have_map_direct(why, sizeof(why)))
@@ -212,13 +211,9 @@ FIXTURE_SETUP(poison)
 	self->dir = md_mount(&variant->fs, why, sizeof(why));
 	if (!self->dir)
 		SKIP(return, "%s", why);
-	self->fd = md_create_written(self->dir, "poison", self->path, LEN, SEED);
-	ASSERT_LE(0, self->fd) TH_LOG("create a written file in %s: %s",
-				      self->dir, md_errname(self->fd));
-	p = md_mmap3(NULL, LEN, RW, MAP_SHARED | MAP_DIRECT, self->fd, 0);
-	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap3 MAP_DIRECT: %s", md_errname(errno));
-	self->map = p;
-	ASSERT_EQ(0, md_guarded_read(self->map, LEN)) TH_LOG("fault the pages in");
+	ASSERT_EQ(0, md_map_direct_written(self->dir, "poison", self->path, LEN,
+					   SEED, &self->fd, &self->map, why,
+					   sizeof(why))) TH_LOG("%s", why);
 	ASSERT_SEAL(1, md_seal_state(self->fd), "mapped MAP_DIRECT");
 }
 
