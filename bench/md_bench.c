@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * md_bench: what the MAP_DIRECT series costs everybody, and what MAP_DIRECT
- * costs its users.  will-it-scale style: every workload runs a loop of one
+ * md_bench: what the MAP_DIRECT series costs everybody, what MAP_DIRECT
+ * costs its users, and what its long-term pins buy them (io_uring and RDMA
+ * into a file on pmem without a copy).  will-it-scale style: every workload runs a loop of one
  * operation in 1 or N threads for a fixed time and reports operations per
  * second.  scripts/bench.sh runs it on the base and the patched kernel in
  * turn and turns the figures into ratios.
@@ -17,6 +18,8 @@
  *   -l  list the workloads and exit
  * Without NAMEs, every workload runs.  The filesystems come from the
  * environment: MD_MNT_XFS_DAX, MD_MNT_EXT4_DAX (DAX) and MD_MNT_TMPFS.
+ * The RDMA workloads use the first RDMA device with an active port, or make
+ * Soft-RoCE on a dummy network device (tests/map_direct/md_rdma.h).
  *
  * Output, one line per workload and thread count:
  *   RESULT <name> <threads> <ops/s>
@@ -38,6 +41,9 @@
 #include <unistd.h>
 #include <linux/falloc.h>
 #include <linux/mman.h>
+#include <liburing.h>
+
+#include "../tests/map_direct/md_rdma.h"
 
 /* MAP_DIRECT and __NR_mmap3 come from the series' uapi headers. */
 #if !defined(MAP_DIRECT) || !defined(__NR_mmap3)
@@ -55,8 +61,14 @@ struct workload;
  * One thread's loop on its file @fd (-1 for anonymous memory): at least
  * one operation, then more until *stop; returns their number or -errno.
  */
-typedef long (*op_fn)(const struct workload *w, int fd,
+typedef long (*op_fn)(const struct workload *w, int fd, void *ctx,
 		      volatile const bool *stop);
+/*
+ * Optional, for workloads that need more than a file: made before the
+ * clock starts, on the thread's file; NULL with errno set if it cannot be.
+ */
+typedef void *(*setup_fn)(const struct workload *w, int fd);
+typedef void (*teardown_fn)(void *ctx);
 
 struct workload {
 	const char *name;
@@ -66,6 +78,8 @@ struct workload {
 	bool mmap3;		/* map with mmap3 instead of mmap */
 	bool align2m;		/* fault workloads: 2 MiB aligned mapping */
 	bool multi;		/* also run with N threads */
+	setup_fn setup;
+	teardown_fn teardown;
 };
 
 static double seconds = 1.0;
@@ -126,7 +140,7 @@ static void *do_map(const struct workload *w, void *addr, size_t len,
 }
 
 /* 1. and 2. and 5.: mmap + munmap of MAP_LEN. */
-static long op_mmap(const struct workload *w, int fd,
+static long op_mmap(const struct workload *w, int fd, void *ctx,
 		    volatile const bool *stop)
 {
 	long n = 0;
@@ -143,7 +157,7 @@ static long op_mmap(const struct workload *w, int fd,
 }
 
 /* 3. first-touch write faults over a fully written file; op = one pass. */
-static long op_fault(const struct workload *w, int fd,
+static long op_fault(const struct workload *w, int fd, void *ctx,
 		     volatile const bool *stop)
 {
 	long n = 0;
@@ -180,7 +194,7 @@ static long op_fault(const struct workload *w, int fd,
 }
 
 /* 4. writes past EOF: 64 bytes appended, the file cut back every 1 MiB. */
-static long op_eof_write(const struct workload *w, int fd,
+static long op_eof_write(const struct workload *w, int fd, void *ctx,
 			 volatile const bool *stop)
 {
 	char buf[64] = { 1 };
@@ -201,7 +215,7 @@ static long op_eof_write(const struct workload *w, int fd,
 }
 
 /* 4. ftruncate up to 1 MiB and back to 0: op = the pair. */
-static long op_truncate(const struct workload *w, int fd,
+static long op_truncate(const struct workload *w, int fd, void *ctx,
 			volatile const bool *stop)
 {
 	long n = 0;
@@ -215,7 +229,7 @@ static long op_truncate(const struct workload *w, int fd,
 }
 
 /* 4. allocate 64 KiB inside a 1 MiB file and punch it out again. */
-static long op_fallocate(const struct workload *w, int fd,
+static long op_fallocate(const struct workload *w, int fd, void *ctx,
 			 volatile const bool *stop)
 {
 	long n = 0, off = 0;
@@ -234,7 +248,7 @@ static long op_fallocate(const struct workload *w, int fd,
 }
 
 /* 4. write(2) of 4 KiB within a 1 MiB file (the S_NOSEC path). */
-static long op_write4k(const struct workload *w, int fd,
+static long op_write4k(const struct workload *w, int fd, void *ctx,
 		       volatile const bool *stop)
 {
 	char buf[4096] = { 2 };
@@ -249,38 +263,237 @@ static long op_write4k(const struct workload *w, int fd,
 	return n;
 }
 
+/*
+ * 6. What MAP_DIRECT buys: data from a device into a file on pmem, PIN_LEN
+ * bytes an operation.  With MAP_DIRECT the file's pages are the device's
+ * buffer (an io_uring fixed buffer, an RDMA memory region: long-term pins);
+ * without it, the only way is a buffer of anonymous memory and a copy into
+ * the file (pwrite).  The source is a memfd for io_uring (READ_FIXED) and
+ * a registered anonymous buffer for RDMA (an RDMA WRITE between two queue
+ * pairs of Soft-RoCE).
+ */
+#define PIN_LEN		(1UL << 20)
+
+struct pin_ctx {
+	unsigned char *buf;	/* MAP_DIRECT of the file, or anonymous */
+	bool direct;
+	int src;		/* io_uring: memfd of PIN_LEN bytes */
+	struct io_uring ring;
+	bool ring_up;
+	struct md_rdma rdma;	/* RDMA: the queue pairs */
+	struct ibv_mr *mr;	/* ... the region on buf */
+	struct ibv_mr *src_mr;	/* ... and on src_buf */
+	unsigned char *src_buf;
+};
+
+static void pin_teardown(void *ctx)
+{
+	struct pin_ctx *c = ctx;
+
+	if (c->mr)
+		ibv_dereg_mr(c->mr);
+	if (c->src_mr)
+		ibv_dereg_mr(c->src_mr);
+	md_rdma_close(&c->rdma);
+	if (c->ring_up)
+		io_uring_queue_exit(&c->ring);
+	if (c->src >= 0)
+		close(c->src);
+	free(c->src_buf);
+	munmap(c->buf, PIN_LEN);
+	free(c);
+}
+
+/* The buffer: the file mapped with w->flags (MAP_DIRECT), or anonymous. */
+static struct pin_ctx *pin_ctx_new(const struct workload *w, int fd)
+{
+	struct pin_ctx *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->src = -1;
+	c->direct = w->flags & MAP_DIRECT;
+	if (c->direct)
+		c->buf = mmap(NULL, PIN_LEN, PROT_READ | PROT_WRITE, w->flags,
+			      fd, 0);
+	else
+		c->buf = mmap(NULL, PIN_LEN, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (c->buf == MAP_FAILED) {
+		free(c);
+		return NULL;
+	}
+	c->src_buf = malloc(PIN_LEN);
+	if (!c->src_buf) {
+		pin_teardown(c);
+		return NULL;
+	}
+	memset(c->src_buf, 0x5a, PIN_LEN);
+	return c;
+}
+
+/* Fail a setup with @err (positive errno). */
+static void *pin_fail(struct pin_ctx *c, int err)
+{
+	pin_teardown(c);
+	errno = err;
+	return NULL;
+}
+
+/* Without MAP_DIRECT, the data reaches the file by a copy: 0 or -1. */
+static int pin_copy(struct pin_ctx *c, int fd)
+{
+	if (c->direct ||
+	    pwrite(fd, c->buf, PIN_LEN, 0) == (ssize_t)PIN_LEN)
+		return 0;
+	if (!errno)
+		errno = EIO;
+	return -1;
+}
+
+static void *uring_setup(const struct workload *w, int fd)
+{
+	struct pin_ctx *c = pin_ctx_new(w, fd);
+	struct iovec iov;
+	int err;
+
+	if (!c)
+		return NULL;
+	c->src = memfd_create("md-bench-src", MFD_CLOEXEC);
+	if (c->src < 0 ||
+	    pwrite(c->src, c->src_buf, PIN_LEN, 0) != (ssize_t)PIN_LEN)
+		return pin_fail(c, errno ? errno : EIO);
+	err = io_uring_queue_init(4, &c->ring, 0);
+	if (err)
+		return pin_fail(c, -err);
+	c->ring_up = true;
+	iov.iov_base = c->buf;
+	iov.iov_len = PIN_LEN;
+	err = io_uring_register_buffers(&c->ring, &iov, 1);
+	if (err)
+		return pin_fail(c, -err);
+	return c;
+}
+
+/* READ_FIXED of PIN_LEN from the memfd, then the copy if not MAP_DIRECT. */
+static long op_uring(const struct workload *w, int fd, void *ctx,
+		     volatile const bool *stop)
+{
+	struct pin_ctx *c = ctx;
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	long n = 0;
+	int ret;
+
+	do {
+		sqe = io_uring_get_sqe(&c->ring);
+		if (!sqe)
+			return -EBUSY;
+		io_uring_prep_read_fixed(sqe, c->src, c->buf, PIN_LEN, 0, 0);
+		ret = io_uring_submit_and_wait(&c->ring, 1);
+		if (ret < 0)
+			return ret;
+		ret = io_uring_peek_cqe(&c->ring, &cqe);
+		if (ret)
+			return ret;
+		ret = cqe->res;
+		io_uring_cqe_seen(&c->ring, cqe);
+		if (ret != (int)PIN_LEN)
+			return ret < 0 ? ret : -EIO;
+		if (pin_copy(c, fd))
+			return -errno;
+		n++;
+	} while (!*stop);
+	return n;
+}
+
+static void *rdma_setup(const struct workload *w, int fd)
+{
+	struct pin_ctx *c = pin_ctx_new(w, fd);
+	char why[256];
+	int err;
+
+	if (!c)
+		return NULL;
+	if (md_rdma_device_or_rxe(why, sizeof(why)) < 0) {
+		fprintf(stderr, "md_bench: %s\n", why);
+		return pin_fail(c, ENODEV);
+	}
+	err = md_rdma_open(&c->rdma, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "md_bench: %s\n", why);
+		return pin_fail(c, err);
+	}
+	c->src_mr = ibv_reg_mr(c->rdma.pd, c->src_buf, PIN_LEN, 0);
+	if (!c->src_mr)
+		return pin_fail(c, errno);
+	c->mr = ibv_reg_mr(c->rdma.pd, c->buf, PIN_LEN,
+			   IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE);
+	if (!c->mr)
+		return pin_fail(c, errno);
+	return c;
+}
+
+/* RDMA WRITE of PIN_LEN into the region, then the copy if not MAP_DIRECT. */
+static long op_rdma(const struct workload *w, int fd, void *ctx,
+		    volatile const bool *stop)
+{
+	struct pin_ctx *c = ctx;
+	long n = 0;
+	int err;
+
+	do {
+		err = md_rdma_write(&c->rdma, c->src_mr, c->src_buf, PIN_LEN,
+				    c->mr, c->buf);
+		if (err)
+			return err > 0 ? -err : -EIO;
+		if (pin_copy(c, fd))
+			return -errno;
+		n++;
+	} while (!*stop);
+	return n;
+}
+
 #define SH	MAP_SHARED
 #define SHV	MAP_SHARED_VALIDATE
 #define ANON	(MAP_PRIVATE | MAP_ANONYMOUS)
 static const struct workload workloads[] = {
-	{ "mmap_anon", op_mmap, FS_NONE, ANON, false, false, true },
-	{ "mmap_tmpfs", op_mmap, FS_TMPFS, SH, false, false, true },
-	{ "mmap_dax_xfs", op_mmap, FS_DAX_XFS, SH, false, false, true },
-	{ "mmap_dax_ext4", op_mmap, FS_DAX_EXT4, SH, false, false, true },
-	{ "mmap3_anon", op_mmap, FS_NONE, ANON, true, false, false },
-	{ "mmap3_dax_xfs", op_mmap, FS_DAX_XFS, SH, true, false, false },
-	{ "seal_pair_dax_xfs", op_mmap, FS_DAX_XFS, SHV | MAP_DIRECT, false, false, false },
-	{ "seal_pair_dax_ext4", op_mmap, FS_DAX_EXT4, SHV | MAP_DIRECT, false, false, false },
-	{ "fault_shared_dax_xfs", op_fault, FS_DAX_XFS, SH, false, false, false },
-	{ "fault_sync_dax_xfs", op_fault, FS_DAX_XFS, SHV | MAP_SYNC, false, false, false },
-	{ "fault_direct_dax_xfs", op_fault, FS_DAX_XFS, SHV | MAP_DIRECT, false, false, false },
-	{ "fault_direct_sync_dax_xfs", op_fault, FS_DAX_XFS, SHV | MAP_DIRECT | MAP_SYNC, false, false, false },
-	{ "fault_shared_dax_ext4", op_fault, FS_DAX_EXT4, SH, false, false, false },
-	{ "fault_sync_dax_ext4", op_fault, FS_DAX_EXT4, SHV | MAP_SYNC, false, false, false },
-	{ "fault_direct_dax_ext4", op_fault, FS_DAX_EXT4, SHV | MAP_DIRECT, false, false, false },
-	{ "fault_direct_sync_dax_ext4", op_fault, FS_DAX_EXT4, SHV | MAP_DIRECT | MAP_SYNC, false, false, false },
-	{ "fault2m_shared_dax_xfs", op_fault, FS_DAX_XFS, SH, false, true, false },
-	{ "fault2m_direct_dax_xfs", op_fault, FS_DAX_XFS, SHV | MAP_DIRECT, false, true, false },
-	{ "fault2m_shared_dax_ext4", op_fault, FS_DAX_EXT4, SH, false, true, false },
-	{ "fault2m_direct_dax_ext4", op_fault, FS_DAX_EXT4, SHV | MAP_DIRECT, false, true, false },
-	{ "eof_write_dax_xfs", op_eof_write, FS_DAX_XFS, 0, false, false, true },
-	{ "eof_write_dax_ext4", op_eof_write, FS_DAX_EXT4, 0, false, false, true },
-	{ "truncate_dax_xfs", op_truncate, FS_DAX_XFS, 0, false, false, true },
-	{ "truncate_dax_ext4", op_truncate, FS_DAX_EXT4, 0, false, false, true },
-	{ "fallocate_dax_xfs", op_fallocate, FS_DAX_XFS, 0, false, false, true },
-	{ "fallocate_dax_ext4", op_fallocate, FS_DAX_EXT4, 0, false, false, true },
-	{ "write4k_dax_xfs", op_write4k, FS_DAX_XFS, 0, false, false, true },
-	{ "write4k_dax_ext4", op_write4k, FS_DAX_EXT4, 0, false, false, true },
+	{ "mmap_anon", op_mmap, FS_NONE, ANON, false, false, true, NULL, NULL },
+	{ "mmap_tmpfs", op_mmap, FS_TMPFS, SH, false, false, true, NULL, NULL },
+	{ "mmap_dax_xfs", op_mmap, FS_DAX_XFS, SH, false, false, true, NULL, NULL },
+	{ "mmap_dax_ext4", op_mmap, FS_DAX_EXT4, SH, false, false, true, NULL, NULL },
+	{ "mmap3_anon", op_mmap, FS_NONE, ANON, true, false, false, NULL, NULL },
+	{ "mmap3_dax_xfs", op_mmap, FS_DAX_XFS, SH, true, false, false, NULL, NULL },
+	{ "seal_pair_dax_xfs", op_mmap, FS_DAX_XFS, SHV | MAP_DIRECT, false, false, false, NULL, NULL },
+	{ "seal_pair_dax_ext4", op_mmap, FS_DAX_EXT4, SHV | MAP_DIRECT, false, false, false, NULL, NULL },
+	{ "fault_shared_dax_xfs", op_fault, FS_DAX_XFS, SH, false, false, false, NULL, NULL },
+	{ "fault_sync_dax_xfs", op_fault, FS_DAX_XFS, SHV | MAP_SYNC, false, false, false, NULL, NULL },
+	{ "fault_direct_dax_xfs", op_fault, FS_DAX_XFS, SHV | MAP_DIRECT, false, false, false, NULL, NULL },
+	{ "fault_direct_sync_dax_xfs", op_fault, FS_DAX_XFS, SHV | MAP_DIRECT | MAP_SYNC, false, false, false, NULL, NULL },
+	{ "fault_shared_dax_ext4", op_fault, FS_DAX_EXT4, SH, false, false, false, NULL, NULL },
+	{ "fault_sync_dax_ext4", op_fault, FS_DAX_EXT4, SHV | MAP_SYNC, false, false, false, NULL, NULL },
+	{ "fault_direct_dax_ext4", op_fault, FS_DAX_EXT4, SHV | MAP_DIRECT, false, false, false, NULL, NULL },
+	{ "fault_direct_sync_dax_ext4", op_fault, FS_DAX_EXT4, SHV | MAP_DIRECT | MAP_SYNC, false, false, false, NULL, NULL },
+	{ "fault2m_shared_dax_xfs", op_fault, FS_DAX_XFS, SH, false, true, false, NULL, NULL },
+	{ "fault2m_direct_dax_xfs", op_fault, FS_DAX_XFS, SHV | MAP_DIRECT, false, true, false, NULL, NULL },
+	{ "fault2m_shared_dax_ext4", op_fault, FS_DAX_EXT4, SH, false, true, false, NULL, NULL },
+	{ "fault2m_direct_dax_ext4", op_fault, FS_DAX_EXT4, SHV | MAP_DIRECT, false, true, false, NULL, NULL },
+	{ "eof_write_dax_xfs", op_eof_write, FS_DAX_XFS, 0, false, false, true, NULL, NULL },
+	{ "eof_write_dax_ext4", op_eof_write, FS_DAX_EXT4, 0, false, false, true, NULL, NULL },
+	{ "truncate_dax_xfs", op_truncate, FS_DAX_XFS, 0, false, false, true, NULL, NULL },
+	{ "truncate_dax_ext4", op_truncate, FS_DAX_EXT4, 0, false, false, true, NULL, NULL },
+	{ "fallocate_dax_xfs", op_fallocate, FS_DAX_XFS, 0, false, false, true, NULL, NULL },
+	{ "fallocate_dax_ext4", op_fallocate, FS_DAX_EXT4, 0, false, false, true, NULL, NULL },
+	{ "write4k_dax_xfs", op_write4k, FS_DAX_XFS, 0, false, false, true, NULL, NULL },
+	{ "write4k_dax_ext4", op_write4k, FS_DAX_EXT4, 0, false, false, true, NULL, NULL },
+	{ "pin_uring_direct_dax_xfs", op_uring, FS_DAX_XFS, SHV | MAP_DIRECT, false, false, false, uring_setup, pin_teardown },
+	{ "pin_uring_copy_dax_xfs", op_uring, FS_DAX_XFS, 0, false, false, false, uring_setup, pin_teardown },
+	{ "pin_uring_direct_dax_ext4", op_uring, FS_DAX_EXT4, SHV | MAP_DIRECT, false, false, false, uring_setup, pin_teardown },
+	{ "pin_uring_copy_dax_ext4", op_uring, FS_DAX_EXT4, 0, false, false, false, uring_setup, pin_teardown },
+	{ "pin_rdma_direct_dax_xfs", op_rdma, FS_DAX_XFS, SHV | MAP_DIRECT, false, false, false, rdma_setup, pin_teardown },
+	{ "pin_rdma_copy_dax_xfs", op_rdma, FS_DAX_XFS, 0, false, false, false, rdma_setup, pin_teardown },
+	{ "pin_rdma_direct_dax_ext4", op_rdma, FS_DAX_EXT4, SHV | MAP_DIRECT, false, false, false, rdma_setup, pin_teardown },
+	{ "pin_rdma_copy_dax_ext4", op_rdma, FS_DAX_EXT4, 0, false, false, false, rdma_setup, pin_teardown },
 };
 
 struct thread {
@@ -311,6 +524,8 @@ static long file_len(const struct workload *w)
 		return fault_bytes;
 	if (w->fn == op_write4k)
 		return 1L << 20;
+	if (w->fn == op_uring || w->fn == op_rdma)
+		return PIN_LEN;
 	return 0;
 }
 
@@ -334,6 +549,7 @@ static void *thread_main(void *arg)
 {
 	struct thread *t = arg;
 	int fd = -1, err = 0;
+	void *ctx = NULL;
 
 	if (t->w->fs != FS_NONE) {
 		fd = file_for(t->w, t->tid);
@@ -342,9 +558,16 @@ static void *thread_main(void *arg)
 			fd = -1;
 		}
 	}
+	if (!err && t->w->setup) {
+		ctx = t->w->setup(t->w, fd);
+		if (!ctx)
+			err = errno ? -errno : -EIO;
+	}
 	pthread_barrier_wait(&start);
-	t->ops = err ? err : t->w->fn(t->w, fd, &stop);
+	t->ops = err ? err : t->w->fn(t->w, fd, ctx, &stop);
 	t->end = now();
+	if (ctx)
+		t->w->teardown(ctx);
 	if (fd >= 0)
 		close(fd);
 	return NULL;

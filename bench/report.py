@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Turns the guest runs of scripts/bench.sh into ratios.
 
-Usage: report.py RUN_DIR [--smoke] [--doc FILE --header FILE]
+Usage: report.py RUN_DIR [--smoke] [--measured-only]
+                 [--doc FILE --header FILE]
 
 RUN_DIR holds one folder per boot, named <round>-<kernel> (kernel: base or
 patched), each with the bench.txt of scripts/guest-bench.sh.  Writes
@@ -15,6 +16,8 @@ with their min and max: below 1 is faster, above 1 slower.
 --smoke: only check that every workload produced a number on every kernel
 that ran (those that need the series may say n/a on the base) and exit 1
 if not.
+--measured-only: leave out the ratios that have no figures (a run of some
+workloads, or of the patched kernel only).
 --doc FILE: also write FILE (Documentation/performance.md) from the text
 in --header and the table.
 """
@@ -24,7 +27,8 @@ import statistics
 import sys
 
 # Workloads that need the series: n/a on the base kernel.
-NEEDS_SERIES = ('mmap3_', 'seal_pair_', 'fault_direct', 'fault2m_direct')
+NEEDS_SERIES = ('mmap3_', 'seal_pair_', 'fault_direct', 'fault2m_direct',
+                'pin_')
 FSES = ('dax_xfs', 'dax_ext4')
 
 
@@ -104,6 +108,14 @@ def ratio_rows(runs):
         rows.append(('seal pair', 'seal_pair_%s / mmap_%s' % (fs, fs), 1.10,
                      per_round(patched, ('patched', ('seal_pair_' + fs, 1)),
                                ('patched', ('mmap_' + fs, 1)))))
+    # 6: what long-term pins of MAP_DIRECT buy, patched kernel: the device
+    # writes into the file, against into anonymous memory + pwrite.
+    for how in ('uring', 'rdma'):
+        for fs in FSES:
+            num, den = 'pin_%s_direct_%s' % (how, fs), 'pin_%s_copy_%s' % (how, fs)
+            rows.append(('MAP_DIRECT pins', '%s / %s' % (num, den), None,
+                         per_round(patched, ('patched', (num, 1)),
+                                   ('patched', (den, 1)))))
     return rows
 
 
@@ -161,6 +173,8 @@ def main(argv):
                 f.write('%s\t%d\t%s\t%d\t%s\n' % (kernel, rnd, name, thr,
                                                  'n/a' if val is None else val))
     rows = ratio_rows(runs)
+    if '--measured-only' in opts:
+        rows = [row for row in rows if row[3]]
     tab = table(rows)
     with open(os.path.join(run_dir, 'table.md'), 'w') as f:
         f.write(tab)

@@ -2,6 +2,7 @@
 # Usage: scripts/bench.sh [--rounds N] [--seconds S] [--fault-mib M]
 #                         [--kernel FILE] [--base-kernel FILE]
 #                         [--run-dir DIR] [--no-doc] [--smoke]
+#                         [--only REGEX] [--patched-only]
 #
 # What the series costs everybody, and what MAP_DIRECT costs its users:
 # boots the base kernel (Linux 6.12.117 without the series, built by
@@ -11,7 +12,9 @@
 # bench/md_bench.c in each: mmap/munmap (anonymous, tmpfs, DAX), mmap3
 # against mmap(2), first-touch write faults with MAP_SHARED, MAP_SYNC,
 # MAP_DIRECT and MAP_DIRECT|MAP_SYNC (also 2 MiB aligned), writes past EOF,
-# ftruncate, fallocate, 4 KiB writes, and the MAP_DIRECT seal/unseal pair.
+# ftruncate, fallocate, 4 KiB writes, the MAP_DIRECT seal/unseal pair, and
+# what long-term pins of MAP_DIRECT buy: io_uring READ_FIXED and RDMA WRITE
+# (Soft-RoCE) straight into the file against anonymous memory + pwrite.
 # bench/report.py turns the figures into ratios of times per operation,
 # each the median of the rounds with min and max.
 #
@@ -28,6 +31,12 @@
 #   --base-kernel FILE  the base kernel (default: scripts/base-kernel.sh)
 #   --run-dir DIR     where the results go (default build/bench/<date>-<pid>)
 #   --no-doc          do not regenerate Documentation/performance.md
+#   --only REGEX      only the workloads whose names match REGEX (grep -E;
+#                     "md_bench -l" lists them), e.g. '^pin_' for what
+#                     long-term pins buy; implies --no-doc
+#   --patched-only    boot only the patched kernel (the within-kernel
+#                     ratios: mmap3/mmap, MAP_DIRECT faults, seal pair,
+#                     pins); implies --no-doc
 #   --smoke           one short round on the kernels already built (the
 #                     base only if it is), only checking that every
 #                     workload produced a number (tests/host/check-bench-smoke.sh)
@@ -39,6 +48,7 @@ MD_STEP=bench
 . "$(dirname "$0")/lib.sh"
 
 rounds=5 secs=1 fault_mib=256 patched='' base_k='' run_dir='' doc=1 smoke=0
+only='' no_base=0
 while [ "$#" -gt 0 ]; do
 	case "$1" in
 	-h | --help) usage; exit 0 ;;
@@ -50,6 +60,8 @@ while [ "$#" -gt 0 ]; do
 	--run-dir) run_dir=$2; shift 2 ;;
 	--no-doc) doc=0; shift ;;
 	--smoke) smoke=1; doc=0; shift ;;
+	--only) only=$2; doc=0; shift 2 ;;
+	--patched-only) no_base=1; doc=0; shift ;;
 	*) usage >&2; die "unknown argument: $1" ;;
 	esac
 done
@@ -78,7 +90,7 @@ else
 		"$MD_SCRIPTS/build.sh"
 		patched=$MD_OBJ/arch/x86/boot/bzImage
 	fi
-	if [ -z "$base_k" ]; then
+	if [ -z "$base_k" ] && [ "$no_base" = 0 ]; then
 		base_k=$("$MD_SCRIPTS/base-kernel.sh" | tail -n 1) || die "scripts/base-kernel.sh failed"
 	fi
 	need_cmd gnuplot
@@ -91,8 +103,17 @@ fi
 prog=$run_dir/md_bench
 run_logged "$MD_LOGS/bench-build.log" "md_bench" \
 	gcc -Wall -Wextra -Wno-unused-parameter -Werror -O2 -pthread -isystem "$MD_OBJ/usr/include" \
-	"$MD_REPO/bench/md_bench.c" -o "$prog"
+	"$MD_REPO/bench/md_bench.c" -o "$prog" -luring -libverbs
 
+# The workloads: all, or those --only names.
+names=()
+if [ -n "$only" ]; then
+	mapfile -t names < <("$prog" -l | cut -d' ' -f1 | grep -E -- "$only" || true)
+	[ "${#names[@]}" -gt 0 ] || die "--only '$only' matches no workload (md_bench -l lists them)"
+	log "workloads: ${names[*]}"
+fi
+
+[ "$no_base" = 0 ] || base_k=''
 kernels=()
 [ -z "$base_k" ] || kernels+=(base)
 kernels+=(patched)
@@ -105,7 +126,7 @@ for ((r = 1; r <= rounds; r++)); do
 		rc=0
 		"$MD_SCRIPTS/boot.sh" --kernel "${kfile[$k]}" --run-dir "$dir" \
 			--timeout 3600 -- "$MD_SCRIPTS/guest-bench.sh" "$prog" \
-			-d "$secs" -f "$fault_mib" >"$dir.log" 2>&1 || rc=$?
+			-d "$secs" -f "$fault_mib" ${names[@]+"${names[@]}"} >"$dir.log" 2>&1 || rc=$?
 		[ "$rc" -eq 0 ] || { cat "$dir.log" >&2; die "round $r, $k kernel: the guest failed (exit $rc), see $dir"; }
 		accel=$(sed -n 's/.*booting bzImage (\([a-z]*\),.*/\1/p' "$dir.log" | head -n 1)
 		if grep -qE 'BUG:|WARNING:|Call Trace|KASAN:|Oops' "$dir/dmesg.txt" 2>/dev/null; then
@@ -144,6 +165,7 @@ marker='<!-- scripts/bench.sh regenerates everything below this line -->'
 	echo
 } >"$header"
 report_args=("$run_dir")
+[ -z "$only" ] && [ "$no_base" = 0 ] || report_args+=(--measured-only)
 [ "$doc" = 0 ] || report_args+=(--doc "$doc_file" --header "$header")
 python3 "$MD_REPO/bench/report.py" "${report_args[@]}" | tee "$run_dir/report.txt"
 

@@ -14,8 +14,11 @@ MD_STEP=deps
 
 # What each group is for:
 #  build:  the kernel and the selftests (gcc-multilib for the -m32 builds,
-#          liburing-dev for the io_uring cases of map_direct_pin_test)
+#          liburing-dev for the io_uring cases of map_direct_pin_test,
+#          libibverbs-dev for its RDMA cases)
 #  guest:  the tools the guest runs from the host root over 9p
+#          (ibverbs-providers: the Soft-RoCE user driver; iproute2: ip
+#          and rdma, which make the Soft-RoCE device)
 #  checks: host checks and the Coccinelle/sparse work on the series
 #          (spatch's python rules load libpython3.X.so, which only the
 #          -dev package provides; mandoc and groff lint the man pages,
@@ -28,6 +31,7 @@ MD_PACKAGES=(
 	qemu-system-x86 ndctl xfsprogs e2fsprogs util-linux
 	coccinelle libpython3-dev sparse shellcheck mandoc groff-base
 	python3-docutils python3-ply liburcu-dev liburing-dev
+	libibverbs-dev ibverbs-providers iproute2
 	gnuplot-nox
 )
 

@@ -8,9 +8,12 @@
  * change fails with ETXTBSY at once; the seal goes once the last pin is
  * dropped.  Writes through the pins land in the file.
  *
- * Pins are taken two ways: the kernel's gup_test (debugfs, CONFIG_GUP_TEST),
- * whose PIN_LONGTERM_TEST_START pins a range until PIN_LONGTERM_TEST_STOP
- * or until its file is closed, and io_uring fixed buffers (liburing).
+ * Pins are taken three ways: the kernel's gup_test (debugfs,
+ * CONFIG_GUP_TEST), whose PIN_LONGTERM_TEST_START pins a range until
+ * PIN_LONGTERM_TEST_STOP or until its file is closed, io_uring fixed
+ * buffers (liburing) and RDMA memory regions (libibverbs; without an RDMA
+ * device, Soft-RoCE on a dummy network device, made and removed by the
+ * test).
  * Dropping a pin releases the seal from a work item: the tests wait for it
  * with a bound (RELEASE_MS) and fail if it does not come.
  *
@@ -36,6 +39,9 @@
 #include "../kselftest_harness.h"
 #include "map_direct.h"
 #include "../../../../mm/gup_test.h"
+#ifdef MD_HAVE_IBVERBS
+#include "md_rdma.h"
+#endif
 
 #define RW		(PROT_READ | PROT_WRITE)
 #define PAGES		16
@@ -44,6 +50,9 @@
 #define SEED_NEW	12
 #define RELEASE_MS	10000	/* the seal goes this soon after the last pin */
 #define GUP_TEST_FILE	"/sys/kernel/debug/gup_test"
+#ifndef MNT_DETACH
+#define MNT_DETACH	2	/* <sys/mount.h>, which clashes with <linux/fs.h> */
+#endif
 
 /* --- helpers --------------------------------------------------------------- */
 
@@ -180,6 +189,52 @@ out_truncate:
 				     __op, md_errname(__e), (why));	\
 } while (0)
 
+/*
+ * Run "ndctl @cmd @ns": its exit status (-1 if it could not run), its
+ * output in @out.
+ */
+static int run_ndctl(const char *cmd, const char *ns, char *out, size_t len)
+{
+	char line[512], sh[256];
+	size_t used = 0;
+	FILE *f;
+
+	snprintf(sh, sizeof(sh), "ndctl %s %s 2>&1", cmd, ns);
+	f = popen(sh, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (out && used + 1 < len)
+			used += snprintf(out + used, len - used, "%s", line);
+	if (out && len)
+		out[used < len ? used : len - 1] = 0;
+	return pclose(f);
+}
+
+/*
+ * The NVDIMM namespace whose block device is @dev (/dev/pmemN), from
+ * "ndctl list -N": 0, or -1 if there is none or no ndctl.
+ */
+static int namespace_of(const char *dev, char *ns, size_t len)
+{
+	char out[16384], want[64], *at, *name;
+	const char *blk = strrchr(dev, '/');
+
+	blk = blk ? blk + 1 : dev;
+	if (run_ndctl("list", "-N", out, sizeof(out)))
+		return -1;
+	snprintf(want, sizeof(want), "\"blockdev\":\"%s\"", blk);
+	at = strstr(out, want);
+	if (!at)
+		return -1;
+	*at = 0;
+	name = strrchr(out, '{');
+	name = name ? strstr(name, "\"dev\":\"") : NULL;
+	if (!name || sscanf(name + 7, "%63[^\"]", ns) != 1 || strlen(ns) >= len)
+		return -1;
+	return 0;
+}
+
 /* --- the fixture ----------------------------------------------------------- */
 
 FIXTURE(pin) {
@@ -190,6 +245,8 @@ FIXTURE(pin) {
 	unsigned char *map;
 	struct md_mnt mnt;
 	bool unmounted;		/* the test may have left the mount unmounted */
+	bool made_rxe;		/* the test made the Soft-RoCE device */
+	char ns[64];		/* a namespace the test may have disabled */
 };
 
 FIXTURE_VARIANT(pin) {
@@ -220,6 +277,13 @@ FIXTURE_TEARDOWN_PARENT(pin)
 {
 	struct md_mnt now;
 
+	if (self->ns[0] && run_ndctl("enable-namespace", self->ns, NULL, 0))
+		fprintf(stderr, "# could not enable %s again\n", self->ns);
+#ifdef MD_HAVE_IBVERBS
+	if (self->made_rxe)
+		md_rdma_remove_rxe();
+#endif
+
 	if (self->unmounted && md_find_mount(self->mnt.dir, &now) &&
 	    md_mount_again(&self->mnt, NULL))
 		fprintf(stderr, "# could not mount %s on %s again as %s: %s\n",
@@ -238,6 +302,49 @@ FIXTURE_TEARDOWN_PARENT(pin)
 		SKIP(return, "no %s (%s): kernel without CONFIG_GUP_TEST", \
 		     GUP_TEST_FILE, md_errname(-(gfd)));		\
 } while (0)
+
+/*
+ * A child pins the MAP_DIRECT range with @pin (0 on success), unmaps it
+ * and is killed with SIGKILL while the pin is live: the seal holds while
+ * the child lives and goes once the kernel has released its pins.
+ */
+#if defined(MD_HAVE_LIBURING) || defined(MD_HAVE_IBVERBS)
+static void pinned_by_killed_child(struct __test_metadata *_metadata,
+				   const char *path, unsigned char *map, int fd,
+				   bool xfs, int (*pin)(void *map),
+				   const char *what)
+{
+	int up[2], status;
+	char c = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(up));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(up[0]);
+		if (pin(map) || munmap(map, LEN))
+			_exit(1);
+		c = 1;
+		if (write(up[1], &c, 1) != 1)
+			_exit(2);
+		pause();
+		_exit(3);
+	}
+	close(up[1]);
+	ASSERT_EQ(1, read(up[0], &c, 1))
+		TH_LOG("the child failed to pin with %s", what);
+	ASSERT_EQ(0, munmap(map, LEN));
+	ASSERT_EQ(0, close(fd));
+	ASSERT_REFUSED(path, xfs, what);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ASSERT_SEAL(0, seal_state_within(path, 0),
+		    "the child that pinned with %s was killed", what);
+	close(up[0]);
+}
+#endif
 
 /* --- gup_test ---------------------------------------------------------------- */
 
@@ -493,6 +600,65 @@ TEST_F(pin, unlinked_pinned_blocks_not_reused)
 	free(buf);
 }
 
+/*
+ * The administrator cannot remove the pmem device under a pin: "ndctl
+ * disable-namespace" fails with EBUSY while the filesystem is mounted, and
+ * still after a lazy umount, because the pin keeps the filesystem (and so
+ * its claim on the device) alive.  Once the pin is gone the namespace can
+ * be disabled; enabled and mounted again, the file has its data.
+ */
+TEST_F(pin, disable_namespace_ebusy_while_pinned)
+{
+	char out[4096];
+	long long end;
+	int gfd, err, rc;
+
+	GUP_TEST_OR_SKIP(gfd);
+	err = md_find_mount(self->dir, &self->mnt);
+	ASSERT_EQ(0, err) TH_LOG("%s is not a mount point: %s", self->dir,
+				 md_errname(-err));
+	if (namespace_of(self->mnt.dev, self->ns, sizeof(self->ns)))
+		SKIP(return, "no NVDIMM namespace for %s (ndctl list -N)",
+		     self->mnt.dev);
+	err = gup_pin(gfd, self->map, LEN, PIN_LONGTERM_TEST_FLAG_USE_WRITE);
+	ASSERT_EQ(0, err) TH_LOG("pin: %s", md_errname(err));
+	ASSERT_EQ(0, munmap(self->map, LEN));
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+
+	rc = run_ndctl("disable-namespace", self->ns, out, sizeof(out));
+	ASSERT_NE(0, rc) TH_LOG("ndctl disable-namespace %s while mounted and pinned succeeded: %s",
+				self->ns, out);
+	ASSERT_NE(NULL, strstr(out, "busy")) TH_LOG("%s", out);
+	self->unmounted = true;
+	ASSERT_EQ(0, syscall(SYS_umount2, self->mnt.dir, MNT_DETACH))
+		TH_LOG("umount -l %s: %s", self->mnt.dir, md_errname(errno));
+	rc = run_ndctl("disable-namespace", self->ns, out, sizeof(out));
+	ASSERT_NE(0, rc) TH_LOG("ndctl disable-namespace %s after umount -l, pinned, succeeded: %s",
+				self->ns, out);
+	ASSERT_NE(NULL, strstr(out, "busy")) TH_LOG("%s", out);
+
+	close(gfd);
+	for (end = now_ms() + RELEASE_MS; now_ms() < end; usleep(50000)) {
+		rc = run_ndctl("disable-namespace", self->ns, out, sizeof(out));
+		if (!rc)
+			break;
+	}
+	ASSERT_EQ(0, rc) TH_LOG("ndctl disable-namespace %s after the pin: %s",
+				self->ns, out);
+	rc = run_ndctl("enable-namespace", self->ns, out, sizeof(out));
+	ASSERT_EQ(0, rc) TH_LOG("ndctl enable-namespace %s: %s", self->ns, out);
+	self->ns[0] = 0;
+	err = md_mount_again(&self->mnt, NULL);
+	ASSERT_EQ(0, err) TH_LOG("mount %s again: %s", self->mnt.dir,
+				 md_errname(-err));
+	self->unmounted = false;
+	self->fd = open(self->path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(-1, md_read_check(self->fd, 0, LEN, SEED));
+	ASSERT_SEAL(0, md_seal_state(self->fd), "after the namespace came back");
+}
+
 #ifdef MD_HAVE_LIBURING
 static int ring_rw_fixed(struct io_uring *ring, bool write, int fd,
 			 void *buf, unsigned int len, off_t off);
@@ -662,51 +828,165 @@ TEST_F(pin, io_uring_plain_dax_refused)
 	ASSERT_EQ(0, munmap(p, LEN));
 }
 
-/*
- * A child registers the range, unmaps it and is killed with SIGKILL while
- * the buffer is registered: the seal holds while the child lives, and goes
- * once the kernel has torn its ring down.
- */
+/* The child's ring pins the range: register it as a fixed buffer. */
+static int uring_pin(void *map)
+{
+	struct iovec iov = { .iov_base = map, .iov_len = LEN };
+	static struct io_uring ring;
+
+	return io_uring_queue_init(4, &ring, 0) ||
+	       io_uring_register_buffers(&ring, &iov, 1);
+}
+
+/* The kernel tears the ring of a killed process down, and the pins go. */
 TEST_F(pin, io_uring_sigkill)
 {
-	int up[2], status;
-	char c = 0;
-	pid_t pid;
+	int fd = self->fd;
 
-	ASSERT_EQ(0, pipe(up));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		struct iovec iov = { .iov_base = self->map, .iov_len = LEN };
-		struct io_uring ring;
-
-		close(up[0]);
-		if (io_uring_queue_init(4, &ring, 0) ||
-		    io_uring_register_buffers(&ring, &iov, 1) ||
-		    munmap(self->map, LEN))
-			_exit(1);
-		c = 1;
-		if (write(up[1], &c, 1) != 1)
-			_exit(2);
-		pause();
-		_exit(3);
-	}
-	close(up[1]);
-	ASSERT_EQ(1, read(up[0], &c, 1)) TH_LOG("the child failed to register");
-	ASSERT_EQ(0, munmap(self->map, LEN));
-	ASSERT_EQ(0, close(self->fd));
 	self->fd = -1;
-	ASSERT_REFUSED(self->path, variant->fs.xfs, "the child's ring pins it");
-	ASSERT_EQ(0, kill(pid, SIGKILL));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	ASSERT_SEAL(0, seal_state_within(self->path, 0), "the child was killed");
-	close(up[0]);
+	pinned_by_killed_child(_metadata, self->path, self->map, fd,
+			       variant->fs.xfs, uring_pin,
+			       "an io_uring fixed buffer");
 }
 #else
 TEST_F(pin, io_uring)
 {
 	SKIP(return, "built without liburing (liburing-dev): no io_uring cases");
+}
+#endif
+
+/* --- RDMA (Soft-RoCE) -------------------------------------------------------- */
+
+#ifdef MD_HAVE_IBVERBS
+#define RDMA_ACCESS	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE)
+
+/* Set up the device (or SKIP with the reason) and @r, failing with why. */
+#define RDMA_OPEN_OR_SKIP(r) do {					\
+	char __why[256];						\
+	int __made = md_rdma_device_or_rxe(__why, sizeof(__why));	\
+	if (__made < 0)							\
+		SKIP(return, "%s", __why);				\
+	self->made_rxe |= __made;					\
+	ASSERT_EQ(0, md_rdma_open((r), __why, sizeof(__why)))		\
+		TH_LOG("%s", __why);					\
+} while (0)
+
+/*
+ * A memory region on a MAP_DIRECT range: the range is unmapped and the
+ * file closed, the region pins the file's pages and keeps it sealed; an
+ * RDMA WRITE into the region lands in the file; once the region is
+ * deregistered the seal goes and read() sees the written data.
+ */
+TEST_F(pin, rdma_write_lands_in_file)
+{
+	unsigned char *src = malloc(LEN);
+	struct ibv_mr *mr, *src_mr;
+	struct md_rdma r;
+	void *remote = self->map;
+	int err;
+
+	ASSERT_NE(NULL, src);
+	RDMA_OPEN_OR_SKIP(&r);
+	md_fill(src, 0, LEN, SEED_NEW);
+	src_mr = ibv_reg_mr(r.pd, src, LEN, 0);
+	ASSERT_NE(NULL, src_mr) TH_LOG("ibv_reg_mr of anonymous memory: %s",
+				       md_errname(errno));
+	mr = ibv_reg_mr(r.pd, self->map, LEN, RDMA_ACCESS);
+	ASSERT_NE(NULL, mr) TH_LOG("ibv_reg_mr of a MAP_DIRECT range: %s",
+				   md_errname(errno));
+	ASSERT_FDINFO(self->fd, 1, 1, 1);
+	ASSERT_EQ(0, munmap(self->map, LEN));
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+	ASSERT_REFUSED(self->path, variant->fs.xfs,
+		       "registered for RDMA, after munmap and close");
+
+	err = md_rdma_write(&r, src_mr, src, LEN, mr, remote);
+	ASSERT_EQ(0, err) TH_LOG("RDMA WRITE into the region: %s",
+				 md_rdma_strerror(err));
+	ASSERT_REFUSED(self->path, variant->fs.xfs, "still registered");
+
+	ASSERT_EQ(0, ibv_dereg_mr(mr));
+	ASSERT_SEAL(0, seal_state_within(self->path, 0), "region deregistered");
+	self->fd = open(self->path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(-1, md_read_check(self->fd, 0, LEN, SEED_NEW))
+		TH_LOG("the RDMA WRITE did not reach the file");
+	ASSERT_EQ(0, ftruncate(self->fd, LEN / 2));
+	ibv_dereg_mr(src_mr);
+	md_rdma_close(&r);
+	free(src);
+}
+
+/*
+ * Plain fsdax mappings cannot be registered, as on 6.12: EOPNOTSUPP for
+ * MAP_SHARED and MAP_SHARED_VALIDATE | MAP_SYNC, read-only or writable;
+ * the MAP_DIRECT mapping of the same file can.
+ */
+TEST_F(pin, rdma_plain_dax_refused)
+{
+	static const int types[] = { MAP_SHARED, MAP_SHARED_VALIDATE | MAP_SYNC };
+	static const int access[] = { 0, RDMA_ACCESS };
+	struct ibv_mr *mr;
+	unsigned int i, j;
+	struct md_rdma r;
+	void *p;
+
+	RDMA_OPEN_OR_SKIP(&r);
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		p = mmap(NULL, LEN, RW, types[i], self->fd, 0);
+		ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap %#x: %s", types[i],
+						md_errname(errno));
+		for (j = 0; j < ARRAY_SIZE(access); j++) {
+			errno = 0;
+			mr = ibv_reg_mr(r.pd, p, LEN, access[j]);
+			EXPECT_EQ(NULL, mr);
+			EXPECT_EQ(EOPNOTSUPP, errno)
+				TH_LOG("ibv_reg_mr access %#x of a mmap %#x range: %s",
+				       access[j], types[i], md_errname(errno));
+			if (mr)
+				ibv_dereg_mr(mr);
+		}
+		ASSERT_EQ(0, munmap(p, LEN));
+	}
+	mr = ibv_reg_mr(r.pd, self->map, LEN, RDMA_ACCESS);
+	ASSERT_NE(NULL, mr) TH_LOG("ibv_reg_mr of the MAP_DIRECT range: %s",
+				   md_errname(errno));
+	ASSERT_EQ(0, ibv_dereg_mr(mr));
+	md_rdma_close(&r);
+	ASSERT_EQ(0, munmap(self->map, LEN));
+	ASSERT_SEAL(0, seal_state_within(self->path, 0), "nothing registered");
+}
+
+/* The child's memory region pins the range. */
+static int rdma_pin(void *map)
+{
+	struct md_rdma r;
+	char why[256];
+
+	return md_rdma_open(&r, why, sizeof(why)) ||
+	       !ibv_reg_mr(r.pd, map, LEN, RDMA_ACCESS);
+}
+
+/* The kernel releases the regions of a killed process, and the pins go. */
+TEST_F(pin, rdma_sigkill)
+{
+	char why[256];
+	int fd, made = md_rdma_device_or_rxe(why, sizeof(why));
+
+	if (made < 0)
+		SKIP(return, "%s", why);
+	self->made_rxe |= made;
+	fd = self->fd;
+	self->fd = -1;
+	pinned_by_killed_child(_metadata, self->path, self->map, fd,
+			       variant->fs.xfs, rdma_pin,
+			       "an RDMA memory region");
+}
+#else
+TEST_F(pin, rdma)
+{
+	SKIP(return, "built without libibverbs (libibverbs-dev): no RDMA cases");
 }
 #endif
 
