@@ -531,6 +531,100 @@ TEST_F(pin, held_page_is_not_a_pin)
 }
 
 /*
+ * The seal lasts while a page is pinned, not while it is in use: a page
+ * that a pipe still holds when its last pin is dropped does not keep the
+ * file sealed (the hold is told when a pin goes, not only when the page
+ * becomes idle).  The seal is read from fdinfo: a truncate of an unsealed
+ * file would wait for the held page.
+ */
+TEST_F(pin, unpinned_page_held_by_pipe)
+{
+	unsigned char *drain = malloc(MD_PAGE);
+	struct iovec iov = { .iov_base = self->map, .iov_len = MD_PAGE };
+	int gfd, err, pfd[2], m, p;
+	long long end;
+
+	ASSERT_NE(NULL, drain);
+	GUP_TEST_OR_SKIP(gfd);
+	err = gup_pin(gfd, self->map, MD_PAGE, PIN_LONGTERM_TEST_FLAG_USE_WRITE);
+	ASSERT_EQ(0, err) TH_LOG("pin: %s", md_errname(err));
+	ASSERT_EQ(0, pipe(pfd));
+	ASSERT_EQ((ssize_t)MD_PAGE, vmsplice(pfd[1], &iov, 1, 0))
+		TH_LOG("vmsplice: %s", md_errname(errno));
+	ASSERT_EQ(0, munmap(self->map, LEN));
+	ASSERT_FDINFO(self->fd, 1, 0, 1);
+	usleep(200000);	/* let the hold watch the pinned page */
+	ASSERT_FDINFO(self->fd, 1, 0, 1);
+	ASSERT_EQ(0, ioctl(gfd, PIN_LONGTERM_TEST_STOP));
+	end = now_ms() + RELEASE_MS;
+	while (fdinfo_map_direct(self->fd, &m, &p) == 1 && now_ms() < end)
+		usleep(20000);
+	ASSERT_FDINFO(self->fd, 0, 0, 0);
+	ASSERT_EQ((ssize_t)MD_PAGE, read(pfd[0], drain, MD_PAGE));
+	ASSERT_EQ(-1, md_check(drain, 0, MD_PAGE, SEED));
+	close(pfd[0]);
+	close(pfd[1]);
+	ASSERT_SEAL(0, md_seal_state(self->fd), "nothing held");
+	close(gfd);
+	free(drain);
+}
+
+/*
+ * A long-term pin must hold the file's own pages, which the seal keeps in
+ * place: a pin of a hole or of an unwritten extent, where a read fault maps
+ * the zero page, fails with EFAULT, read-only as well as writable, whether
+ * the hole was read before or not; the file is not left sealed by it.
+ */
+TEST_F(pin, longterm_pin_of_hole_refused)
+{
+	static const char * const kinds[] = { "a hole", "an unwritten extent" };
+	static const unsigned int modes[] = {
+		0, PIN_LONGTERM_TEST_FLAG_USE_WRITE,
+		PIN_LONGTERM_TEST_FLAG_USE_FAST,
+	};
+	unsigned int k, i;
+	int gfd, err;
+
+	GUP_TEST_OR_SKIP(gfd);
+	ASSERT_EQ(0, munmap(self->map, LEN));
+	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+		/* the second half of the file: a hole, or allocated unwritten */
+		ASSERT_EQ(0, ftruncate(self->fd, LEN / 2));
+		ASSERT_EQ(0, ftruncate(self->fd, LEN));
+		if (k)
+			ASSERT_EQ(0, fallocate(self->fd, FALLOC_FL_KEEP_SIZE,
+					       LEN / 2, LEN / 2));
+		self->map = md_mmap3(NULL, LEN, RW, MAP_SHARED | MAP_DIRECT,
+				     self->fd, 0);
+		ASSERT_NE(MAP_FAILED, self->map)
+			TH_LOG("mmap3 of a file with %s: %s", kinds[k],
+			       md_errname(errno));
+		for (i = 0; i < 2 * ARRAY_SIZE(modes); i++) {
+			unsigned int mode = modes[i % ARRAY_SIZE(modes)];
+
+			if (i == ARRAY_SIZE(modes))	/* now read it first */
+				ASSERT_EQ(0, md_guarded_read(self->map + LEN / 2,
+							     LEN / 2));
+			err = gup_pin(gfd, self->map, LEN, mode);
+			EXPECT_EQ(EFAULT, err)
+				TH_LOG("pin flags %#x over %s%s: %s", mode,
+				       kinds[k], i < ARRAY_SIZE(modes) ? "" :
+				       " that was read", md_errname(err));
+			if (!err)
+				ioctl(gfd, PIN_LONGTERM_TEST_STOP);
+		}
+		ASSERT_EQ(0, gup_pin(gfd, self->map, LEN / 2,
+				     PIN_LONGTERM_TEST_FLAG_USE_WRITE))
+			TH_LOG("pin of the written half");
+		ASSERT_EQ(0, ioctl(gfd, PIN_LONGTERM_TEST_STOP));
+		ASSERT_EQ(0, munmap(self->map, LEN));
+		ASSERT_SEAL(0, seal_state_within(self->path, 0),
+			    "no pin left over %s", kinds[k]);
+	}
+	close(gfd);
+}
+
+/*
  * Fill the filesystem of @dir with a new file of byte @c until it is full:
  * the number of bytes written, or -errno.
  */
