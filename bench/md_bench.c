@@ -2,9 +2,9 @@
 /*
  * md_bench: what the MAP_DIRECT series costs everybody, what MAP_DIRECT
  * costs its users, and what its long-term pins buy them (io_uring and RDMA
- * into a file on pmem without a copy).  will-it-scale style: every workload runs a loop of one
- * operation in 1 or N threads for a fixed time and reports operations per
- * second.  scripts/bench.sh runs it on the base and the patched kernel in
+ * into a file on pmem without a copy).  will-it-scale style: every
+ * workload runs a loop of one operation in 1 or N threads for a fixed time
+ * and reports operations per second.  scripts/bench.sh runs it on the base and the patched kernel in
  * turn and turns the figures into ratios.
  *
  * Built by scripts/bench.sh against the patched uapi headers; the same

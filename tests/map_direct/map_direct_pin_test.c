@@ -126,6 +126,19 @@ static int fdinfo_map_direct(int fd, int *mappings, int *pinned)
 	return ret;
 }
 
+/*
+ * Wait up to RELEASE_MS for the "map_direct:" line of @fd to go (the seal
+ * is released by a work item); the caller asserts what fdinfo then says.
+ */
+static void fdinfo_line_gone_within(int fd)
+{
+	long long end = now_ms() + RELEASE_MS;
+	int m, p;
+
+	while (fdinfo_map_direct(fd, &m, &p) == 1 && now_ms() < end)
+		usleep(20000);
+}
+
 #define ASSERT_FDINFO(fd, want_line, want_mappings, want_pinned) do {	\
 	int __m = -1, __p = -1;						\
 	int __r = fdinfo_map_direct((fd), &__m, &__p);			\
@@ -498,8 +511,7 @@ TEST_F(pin, held_page_is_not_a_pin)
 {
 	unsigned char *plain, *drain = malloc(MD_PAGE);
 	struct iovec iov;
-	int gfd, err, pfd[2], m, p;
-	long long end;
+	int gfd, err, pfd[2];
 
 	ASSERT_NE(NULL, drain);
 	GUP_TEST_OR_SKIP(gfd);
@@ -516,9 +528,7 @@ TEST_F(pin, held_page_is_not_a_pin)
 		TH_LOG("vmsplice: %s", md_errname(errno));
 	ASSERT_FDINFO(self->fd, 1, 1, 0);
 	ASSERT_EQ(0, munmap(self->map, LEN));
-	end = now_ms() + RELEASE_MS;
-	while (fdinfo_map_direct(self->fd, &m, &p) == 1 && now_ms() < end)
-		usleep(20000);
+	fdinfo_line_gone_within(self->fd);
 	ASSERT_FDINFO(self->fd, 0, 0, 0);
 	ASSERT_EQ((ssize_t)MD_PAGE, read(pfd[0], drain, MD_PAGE));
 	ASSERT_EQ(-1, md_check(drain, 0, MD_PAGE, SEED));
@@ -541,8 +551,7 @@ TEST_F(pin, unpinned_page_held_by_pipe)
 {
 	unsigned char *drain = malloc(MD_PAGE);
 	struct iovec iov = { .iov_base = self->map, .iov_len = MD_PAGE };
-	int gfd, err, pfd[2], m, p;
-	long long end;
+	int gfd, err, pfd[2];
 
 	ASSERT_NE(NULL, drain);
 	GUP_TEST_OR_SKIP(gfd);
@@ -556,9 +565,7 @@ TEST_F(pin, unpinned_page_held_by_pipe)
 	usleep(200000);	/* let the hold watch the pinned page */
 	ASSERT_FDINFO(self->fd, 1, 0, 1);
 	ASSERT_EQ(0, ioctl(gfd, PIN_LONGTERM_TEST_STOP));
-	end = now_ms() + RELEASE_MS;
-	while (fdinfo_map_direct(self->fd, &m, &p) == 1 && now_ms() < end)
-		usleep(20000);
+	fdinfo_line_gone_within(self->fd);
 	ASSERT_FDINFO(self->fd, 0, 0, 0);
 	ASSERT_EQ((ssize_t)MD_PAGE, read(pfd[0], drain, MD_PAGE));
 	ASSERT_EQ(-1, md_check(drain, 0, MD_PAGE, SEED));
@@ -954,15 +961,21 @@ TEST_F(pin, io_uring)
 #ifdef MD_HAVE_IBVERBS
 #define RDMA_ACCESS	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE)
 
-/* Set up the device (or SKIP with the reason) and @r, failing with why. */
-#define RDMA_OPEN_OR_SKIP(r) do {					\
+/* An RDMA device (made here if need be: the teardown removes it) or SKIP. */
+#define RDMA_DEVICE_OR_SKIP() do {					\
 	char __why[256];						\
 	int __made = md_rdma_device_or_rxe(__why, sizeof(__why));	\
 	if (__made < 0)							\
 		SKIP(return, "%s", __why);				\
 	self->made_rxe |= __made;					\
-	ASSERT_EQ(0, md_rdma_open((r), __why, sizeof(__why)))		\
-		TH_LOG("%s", __why);					\
+} while (0)
+
+/* ... and @r, its two connected queue pairs, failing with why not. */
+#define RDMA_OPEN_OR_SKIP(r) do {					\
+	char __msg[256];						\
+	RDMA_DEVICE_OR_SKIP();						\
+	ASSERT_EQ(0, md_rdma_open((r), __msg, sizeof(__msg)))		\
+		TH_LOG("%s", __msg);					\
 } while (0)
 
 /*
@@ -1065,12 +1078,9 @@ static int rdma_pin(void *map)
 /* The kernel releases the regions of a killed process, and the pins go. */
 TEST_F(pin, rdma_sigkill)
 {
-	char why[256];
-	int fd, made = md_rdma_device_or_rxe(why, sizeof(why));
+	int fd;
 
-	if (made < 0)
-		SKIP(return, "%s", why);
-	self->made_rxe |= made;
+	RDMA_DEVICE_OR_SKIP();
 	fd = self->fd;
 	self->fd = -1;
 	pinned_by_killed_child(_metadata, self->path, self->map, fd,
