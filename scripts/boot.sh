@@ -20,21 +20,27 @@
 #   --boot-timeout SECS  the guest init must start within this (default 120)
 #   --timeout SECS       hard limit for the whole boot (default 1800)
 #   --nvdimm-size SIZE   size of each NVDIMM, a multiple of 16M (default 1G)
+#   --cpus N             vCPUs of the guest (default 2)
 #   --shell              interactive: a shell on the console instead of a
 #                        command (leave it with "exit")
 #
 # Environment: QEMU (default qemu-system-x86_64), MD_ACCEL=tcg|kvm to skip
 # the probe, MD_APPEND for extra kernel parameters, MD_GUEST_ENV for
-# NAME=VALUE settings (space-separated) exported to the guest command.
+# NAME=VALUE settings (space-separated) exported to the guest command,
+# MD_QEMU_ARGS for extra QEMU options (space-separated, e.g. "-icount
+# shift=0,sleep=on" for instruction-counted guest time).
 # Exit status: the guest command's, or 1 with the reason and the last 40
 # lines of the serial log when the guest panics, hangs or cannot boot.
 
+# One compound command, read whole before it runs: editing this file while
+# a guest runs cannot change what the running boot does.
+{
 MD_STEP=boot
 . "$(dirname "$0")/lib.sh"
 md_paths
 
 run_dir="" kernel=$MD_OBJ/arch/x86/boot/bzImage boot_timeout=120 timeout=1800
-nv_size=1G shell=0
+nv_size=1G shell=0 cpus=2
 while [ "$#" -gt 0 ]; do
 	case "$1" in
 	-h | --help) usage; exit 0 ;;
@@ -43,12 +49,16 @@ while [ "$#" -gt 0 ]; do
 	--boot-timeout) boot_timeout=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--nvdimm-size) nv_size=$2; shift 2 ;;
+	--cpus) cpus=$2; shift 2 ;;
 	--shell) shell=1; shift ;;
 	--) shift; break ;;
 	*) usage >&2; die "unknown argument: $1" ;;
 	esac
 done
 [ "$shell" = 1 ] || [ "$#" -gt 0 ] || die "no guest command given (see --help)"
+case "$cpus" in
+'' | 0 | *[!0-9]*) die "--cpus wants a positive number, not '$cpus'" ;;
+esac
 
 QEMU=${QEMU:-qemu-system-x86_64}
 command -v "$QEMU" >/dev/null 2>&1 ||
@@ -132,7 +142,7 @@ append="console=ttyS0 loglevel=5 panic=-1 root=/dev/root rootfstype=9p"
 append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
 append+=" init=$MD_SCRIPTS/guest-init.sh ${MD_APPEND:-}"
 qemu_args=(
-	-machine "pc,nvdimm=on,accel=$accel" -cpu "$cpu" -smp 2
+	-machine "pc,nvdimm=on,accel=$accel" -cpu "$cpu" -smp "$cpus"
 	-m "4G,slots=4,maxmem=$((4096 + 2 * nv_mb + 1024))M"
 	-nodefaults -display none -no-reboot
 	-kernel "$kernel" -append "$append"
@@ -141,12 +151,16 @@ qemu_args=(
 	-fsdev "local,id=results,path=$run_dir,security_model=none,multidevs=remap"
 	-device "virtio-9p-pci,fsdev=results,mount_tag=results"
 )
+if [ -n "${MD_QEMU_ARGS:-}" ]; then
+	read -ra extra <<<"$MD_QEMU_ARGS"
+	qemu_args+=("${extra[@]}")
+fi
 for i in 0 1; do
 	qemu_args+=(-object "memory-backend-file,id=nv$i,share=on,mem-path=$nvdir/nvdimm$i.img,size=${nv_mb}M"
 		-device "nvdimm,id=nvdimm$i,memdev=nv$i")
 done
 
-log "booting $(basename "$kernel") ($accel, 2 NVDIMMs of $nv_size), serial log: $serial"
+log "booting $(basename "$kernel") ($accel, $cpus vCPU(s), 2 NVDIMMs of $nv_size${MD_QEMU_ARGS:+, $MD_QEMU_ARGS}), serial log: $serial"
 if [ "$shell" = 1 ]; then
 	exec "$QEMU" "${qemu_args[@]}" -serial mon:stdio
 fi
@@ -206,3 +220,4 @@ case "$status" in
 	;;
 esac
 exit "$status"
+}
