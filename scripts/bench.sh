@@ -36,7 +36,8 @@
 #
 #   --rounds N        base/patched pairs of boots (default 5)
 #   --seconds S       seconds per workload and thread count (default 1)
-#   --fault-mib M     size of the fault workloads' file (default 256)
+#   --fault-mib M     size of the 4 KiB fault workloads' file (default 256;
+#                     the 2 MiB ones use at most 128)
 #   --kernel FILE     the patched kernel (default: the test kernel, built
 #                     with scripts/worktree.sh, config.sh and build.sh)
 #   --base-kernel FILE  the base kernel (default: scripts/base-kernel.sh)
@@ -210,7 +211,6 @@ marker='<!-- scripts/bench.sh regenerates everything below this line -->'
 		echo
 		echo "How they are measured, the goals and what the figures mean:"
 		echo "[performance.md](performance.md)."
-		echo
 		echo
 		echo "$marker"
 	fi
