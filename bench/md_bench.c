@@ -36,7 +36,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -44,11 +43,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/falloc.h>
-#include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <linux/mman.h>
 #include <liburing.h>
 
+#include "../tests/map_direct/md_fiemap.h"
 #include "../tests/map_direct/md_rdma.h"
 
 /* MAP_DIRECT and __NR_mmap3 come from the series' uapi headers. */
@@ -592,20 +591,13 @@ static long file_len(const struct workload *w)
  */
 static long misalignment(int fd)
 {
-	struct {
-		struct fiemap map;
-		struct fiemap_extent ext[64];
-	} fm;
-	unsigned int i;
+	struct md_extent ext[MD_MAX_EXTENTS];
+	int i, n = md_fiemap(fd, ext, MD_MAX_EXTENTS);
 
-	memset(&fm, 0, sizeof(fm));
-	fm.map.fm_length = FIEMAP_MAX_OFFSET;
-	fm.map.fm_flags = FIEMAP_FLAG_SYNC;
-	fm.map.fm_extent_count = 64;
-	if (ioctl(fd, FS_IOC_FIEMAP, &fm))
+	if (n < 0)
 		return -1;
-	for (i = 0; i < fm.map.fm_mapped_extents; i++) {
-		long d = (fm.ext[i].fe_physical - fm.ext[i].fe_logical) % PMD;
+	for (i = 0; i < n; i++) {
+		long d = (ext[i].physical - ext[i].logical) % PMD;
 
 		if (d)
 			return d;

@@ -51,7 +51,8 @@
 #                     pins); implies --no-doc
 #   --smoke           one short round on the kernels already built (the
 #                     base only if it is), only checking that every
-#                     workload produced a number (tests/host/check-bench-smoke.sh)
+#                     workload produced a number, and that the table and
+#                     the plot come out of them (tests/host/check-bench-smoke.sh)
 #   --clock MODE      icount (default): guest time counts instructions, one
 #                     vCPU, TCG only; wall: guest time is host time, two
 #                     vCPUs, 1 and 2 threads (noisy under TCG)
@@ -132,8 +133,8 @@ else
 	if [ -z "$base_k" ] && [ "$no_base" = 0 ]; then
 		base_k=$("$MD_SCRIPTS/base-kernel.sh" | tail -n 1) || die "scripts/base-kernel.sh failed"
 	fi
-	need_cmd gnuplot
 fi
+need_cmd gnuplot
 [ -f "$patched" ] || die "no patched kernel at $patched"
 [ -z "$base_k" ] || [ -f "$base_k" ] || die "no base kernel at $base_k"
 
@@ -184,10 +185,10 @@ for ((r = 1; r <= rounds; r++)); do
 	done
 done
 
-if [ "$smoke" = 1 ]; then
-	python3 "$MD_REPO/bench/report.py" "$run_dir" --smoke
-	exit
-fi
+# The smoke run goes on to the table and the plot (of its one short round,
+# into the run folder only), so that those cannot rot either.
+[ "$smoke" = 0 ] || python3 "$MD_REPO/bench/report.py" "$run_dir" --smoke ||
+	die "some workload produced no number (above)"
 
 header=$run_dir/header.md
 unit=ns unit_text=times
@@ -229,7 +230,7 @@ marker='<!-- scripts/bench.sh regenerates everything below this line -->'
 	echo
 } >"$header"
 report_args=("$run_dir" --unit "$unit")
-[ -z "$only" ] && [ "$no_base" = 0 ] || report_args+=(--measured-only)
+[ -z "$only" ] && [ "$no_base" = 0 ] && [ -n "$base_k" ] || report_args+=(--measured-only)
 [ "$doc" = 0 ] || report_args+=(--doc "$doc_file" --header "$header")
 python3 "$MD_REPO/bench/report.py" "${report_args[@]}" | tee "$run_dir/report.txt"
 

@@ -42,6 +42,7 @@
 #include <linux/mman.h>		/* the (patched) uapi MAP_DIRECT, if any */
 
 #include "md_test.h"
+#include "md_fiemap.h"
 
 /*
  * The 6.12 kselftest_harness.h wrapper of every TEST_F() sets its local
@@ -615,44 +616,6 @@ static inline int md_holder_stop(struct md_holder *h)
 }
 
 /* --- files ---------------------------------------------------------------- */
-
-struct md_extent {
-	__u64 logical;
-	__u64 physical;
-	__u64 length;
-	__u32 flags;
-};
-
-#define MD_MAX_EXTENTS 64
-
-/* The extents of @fd (FIEMAP, synced first); their count or -errno. */
-static inline int md_fiemap(int fd, struct md_extent *ext, int max)
-{
-	size_t size = sizeof(struct fiemap) + max * sizeof(struct fiemap_extent);
-	struct fiemap *fm = calloc(1, size);
-	unsigned int i;
-	int ret;
-
-	if (!fm)
-		return -ENOMEM;
-	fm->fm_start = 0;
-	fm->fm_length = FIEMAP_MAX_OFFSET;
-	fm->fm_flags = FIEMAP_FLAG_SYNC;
-	fm->fm_extent_count = max;
-	if (ioctl(fd, FS_IOC_FIEMAP, fm)) {
-		ret = -errno;
-	} else {
-		for (i = 0; i < fm->fm_mapped_extents; i++) {
-			ext[i].logical = fm->fm_extents[i].fe_logical;
-			ext[i].physical = fm->fm_extents[i].fe_physical;
-			ext[i].length = fm->fm_extents[i].fe_length;
-			ext[i].flags = fm->fm_extents[i].fe_flags;
-		}
-		ret = fm->fm_mapped_extents;
-	}
-	free(fm);
-	return ret;
-}
 
 /* The block-map state of a byte range, from a FIEMAP result. */
 enum md_range { MD_HOLE, MD_WRITTEN, MD_UNWRITTEN, MD_MIXED };
