@@ -37,7 +37,7 @@ expect_failure() {
 	printf '%s\n' "$out" | sed 's/^/    | /'
 	[ "$rc" -ne 0 ] || fail "$what: exited 0"
 	for re in "${res[@]}"; do
-		printf '%s\n' "$out" | grep -Eq -- "$re" || fail "$what: no message matching /$re/"
+		grep -Eq -- "$re" <<<"$out" || fail "$what: no message matching /$re/"
 	done
 	echo "ok: $what: exit $rc, messages match: ${res[*]}"
 }
