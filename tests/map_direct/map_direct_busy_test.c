@@ -49,6 +49,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <time.h>
 
@@ -709,11 +710,13 @@ TEST_F(sealed_busy_xfs, xfs_commit_range_file2)
  * The unsealed file is mapped plainly and page 0 is held busy.  @run waits
  * for it in the layout break; meanwhile another thread maps the file
  * MAP_DIRECT, which must not block.  The page is freed: @run must fail with
- * ETXTBSY and the file be unchanged.
+ * @expect (ETXTBSY, or the argument error that takes precedence over it)
+ * and the file be unchanged.
  */
-static void check_sealed_while_waiting(struct __test_metadata *_metadata,
-				       const struct seal_env *e, const char *name,
-				       int (*run)(const struct seal_env *, const char *))
+static void check_sealed_while_waiting_errno(struct __test_metadata *_metadata,
+					     const struct seal_env *e, const char *name,
+					     int (*run)(const struct seal_env *, const char *),
+					     int expect)
 {
 	struct op_call call = { e, run };
 	struct map_call map = { .p = MAP_FAILED, .len = L_SIZE };
@@ -765,9 +768,9 @@ static void check_sealed_while_waiting(struct __test_metadata *_metadata,
 					   name, md_errname(mapper.result));
 	if (!still_waiting)
 		TH_LOG("%s returned before the page was freed", name);
-	EXPECT_EQ(ETXTBSY, op.result)
-		TH_LOG("the file was sealed while %s waited for a busy page: got %s once the page was freed, expected ETXTBSY",
-		       name, res_str(op.result, b1, sizeof(b1)));
+	EXPECT_EQ(expect, op.result)
+		TH_LOG("the file was sealed while %s waited for a busy page: got %s once the page was freed, expected %s",
+		       name, res_str(op.result, b1, sizeof(b1)), md_errname(expect));
 	EXPECT_EQ(-1, pipe) TH_LOG("the page read from the pipe is not the file's first page");
 	expect_unchanged(_metadata, fd, &before, name);
 	EXPECT_SEAL(1, md_seal_state(fd), "MAP_DIRECT mapping live");
@@ -776,6 +779,21 @@ static void check_sealed_while_waiting(struct __test_metadata *_metadata,
 	md_snapshot_free(&before);
 	munmap(q, L_SIZE);
 	close(fd);
+}
+
+static void check_sealed_while_waiting(struct __test_metadata *_metadata,
+				       const struct seal_env *e, const char *name,
+				       int (*run)(const struct seal_env *, const char *))
+{
+	check_sealed_while_waiting_errno(_metadata, e, name, run, ETXTBSY);
+}
+
+static volatile sig_atomic_t sigxfsz_count;
+
+static void count_sigxfsz(int sig)
+{
+	(void)sig;
+	sigxfsz_count++;
 }
 
 FIXTURE(sealed_while_waiting) {
@@ -853,6 +871,32 @@ TEST_F(sealed_while_waiting, fallocate_zero_range)
 {
 	check_sealed_while_waiting(_metadata, &self->e, "fallocate_zero_range",
 				   op_fallocate_zero_range);
+}
+
+/*
+ * A named regression: a truncate past RLIMIT_FSIZE whose file is sealed
+ * while it waits still fails with EFBIG and SIGXFSZ, the size error that
+ * setattr_prepare() reports before anything else, not with ETXTBSY.  ext4
+ * checks the size before it breaks layouts, so it fails at once there.
+ */
+TEST_F(sealed_while_waiting, ftruncate_past_rlimit)
+{
+	struct rlimit rl = { .rlim_cur = L_SIZE, .rlim_max = RLIM_INFINITY };
+	char b1[96];
+	int err;
+
+	ASSERT_NE(SIG_ERR, signal(SIGXFSZ, count_sigxfsz));
+	ASSERT_EQ(0, setrlimit(RLIMIT_FSIZE, &rl));
+	if (self->e.xfs) {
+		check_sealed_while_waiting_errno(_metadata, &self->e, "ftruncate_past_rlimit",
+						 op_ftruncate_larger, EFBIG);
+	} else {
+		err = op_ftruncate_larger(&self->e, self->e.a);
+		EXPECT_EQ(EFBIG, err) TH_LOG("ftruncate past RLIMIT_FSIZE: got %s, expected EFBIG",
+					     res_str(err, b1, sizeof(b1)));
+	}
+	EXPECT_EQ(1, sigxfsz_count) TH_LOG("SIGXFSZ delivered %d times, expected once",
+					   (int)sigxfsz_count);
 }
 
 /* ======================================================================= */
