@@ -291,6 +291,51 @@ static long op_write4k(const struct workload *w, int fd, void *ctx,
 }
 
 /*
+ * 4. The layout break of a mapped file (plain MAP_SHARED, not sealed):
+ * punch 64 KiB out of a 1 MiB file whose pages a mapping has faulted in,
+ * write them back and fault them in again.  The punch unmaps the DAX pages
+ * and checks whether they are busy first: the path the seal checks and the
+ * busy page search of patch 6 are in.
+ */
+static void *mapped_setup(const struct workload *w, int fd)
+{
+	volatile const char *p = mmap(NULL, 1L << 20, PROT_READ, MAP_SHARED, fd, 0);
+	long off;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	for (off = 0; off < (1L << 20); off += PAGE)
+		(void)p[off];
+	return (void *)p;
+}
+
+static void mapped_teardown(void *ctx)
+{
+	munmap(ctx, 1L << 20);
+}
+
+static long op_punch_mapped(const struct workload *w, int fd, void *ctx,
+			    volatile const bool *stop)
+{
+	static const char buf[64 << 10];
+	volatile const char *p = ctx;
+	long n = 0, off = 0;
+	size_t i;
+
+	do {
+		if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      off, sizeof(buf)) ||
+		    pwrite(fd, buf, sizeof(buf), off) != sizeof(buf))
+			return -errno;
+		for (i = 0; i < sizeof(buf); i += PAGE)
+			(void)p[off + i];
+		off = (off + sizeof(buf)) & ((1L << 20) - 1);
+		n++;
+	} while (!*stop);
+	return n;
+}
+
+/*
  * 6. What MAP_DIRECT buys: data from a device into a file on pmem, PIN_LEN
  * bytes an operation.  With MAP_DIRECT the file's pages are the device's
  * buffer (an io_uring fixed buffer, an RDMA memory region: long-term pins);
@@ -513,6 +558,8 @@ static const struct workload workloads[] = {
 	{ "fallocate_dax_ext4", op_fallocate, FS_DAX_EXT4, 0, false, false, true, NULL, NULL },
 	{ "write4k_dax_xfs", op_write4k, FS_DAX_XFS, 0, false, false, true, NULL, NULL },
 	{ "write4k_dax_ext4", op_write4k, FS_DAX_EXT4, 0, false, false, true, NULL, NULL },
+	{ "punch_mapped_dax_xfs", op_punch_mapped, FS_DAX_XFS, 0, false, false, true, mapped_setup, mapped_teardown },
+	{ "punch_mapped_dax_ext4", op_punch_mapped, FS_DAX_EXT4, 0, false, false, true, mapped_setup, mapped_teardown },
 	{ "pin_uring_direct_dax_xfs", op_uring, FS_DAX_XFS, SHV | MAP_DIRECT, false, false, false, uring_setup, pin_teardown },
 	{ "pin_uring_copy_dax_xfs", op_uring, FS_DAX_XFS, 0, false, false, false, uring_setup, pin_teardown },
 	{ "pin_uring_direct_dax_ext4", op_uring, FS_DAX_EXT4, SHV | MAP_DIRECT, false, false, false, uring_setup, pin_teardown },
@@ -577,7 +624,7 @@ static long file_len(const struct workload *w)
 		return MAP_LEN;
 	if (w->fn == op_fault)
 		return fault_len(w);
-	if (w->fn == op_write4k)
+	if (w->fn == op_write4k || w->fn == op_punch_mapped)
 		return 1L << 20;
 	if (w->fn == op_uring || w->fn == op_rdma)
 		return PIN_LEN;

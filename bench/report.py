@@ -68,7 +68,8 @@ def rounds_of(runs, kernel):
 
 # The workloads that everybody runs, which md_bench runs in 1 and N threads
 # (N: the guest's CPUs), with the goal patched/base <= 1.01.
-MULTI_PREFIXES = ('mmap_', 'eof_write', 'truncate', 'fallocate', 'write4k')
+MULTI_PREFIXES = ('mmap_', 'eof_write', 'truncate', 'fallocate', 'write4k',
+                  'punch_mapped')
 
 
 def ratio_rows(runs):

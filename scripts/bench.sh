@@ -13,9 +13,10 @@
 # bench/md_bench.c in each: mmap/munmap (anonymous, tmpfs, DAX), mmap3
 # against mmap(2), first-touch write faults with MAP_SHARED, MAP_SYNC,
 # MAP_DIRECT and MAP_DIRECT|MAP_SYNC (also 2 MiB aligned), writes past EOF,
-# ftruncate, fallocate, 4 KiB writes, the MAP_DIRECT seal/unseal pair, and
-# what long-term pins of MAP_DIRECT buy: io_uring READ_FIXED and RDMA WRITE
-# (Soft-RoCE) straight into the file against anonymous memory + pwrite.
+# ftruncate, fallocate, 4 KiB writes, hole punching in a mapped file, the
+# MAP_DIRECT seal/unseal pair, and what long-term pins of MAP_DIRECT buy:
+# io_uring READ_FIXED and RDMA WRITE (Soft-RoCE) straight into the file
+# against anonymous memory + pwrite.
 # bench/report.py turns the figures into ratios of times per operation,
 # each the median of the rounds with min and max.
 #
