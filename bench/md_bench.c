@@ -58,6 +58,7 @@
 #define MAP_LEN		(128UL << 10)	/* the mmap/munmap workloads */
 #define PAGE		4096UL
 #define PMD		(2UL << 20)
+#define FILE_1M		(1L << 20)	/* the file of the workloads of item 4 */
 #define FAULT2M_MAX	(128L << 20)	/* one extent of the guest's XFS */
 
 enum fs { FS_NONE, FS_TMPFS, FS_DAX_XFS, FS_DAX_EXT4 };
@@ -231,7 +232,7 @@ static long op_eof_write(const struct workload *w, int fd, void *ctx,
 		if (pwrite(fd, buf, sizeof(buf), off) != sizeof(buf))
 			return -errno;
 		off += sizeof(buf);
-		if (off >= (1L << 20)) {
+		if (off >= FILE_1M) {
 			if (ftruncate(fd, 0))
 				return -errno;
 			off = 0;
@@ -248,7 +249,7 @@ static long op_truncate(const struct workload *w, int fd, void *ctx,
 	long n = 0;
 
 	do {
-		if (ftruncate(fd, 1L << 20) || ftruncate(fd, 0))
+		if (ftruncate(fd, FILE_1M) || ftruncate(fd, 0))
 			return -errno;
 		n++;
 	} while (!*stop);
@@ -261,14 +262,14 @@ static long op_fallocate(const struct workload *w, int fd, void *ctx,
 {
 	long n = 0, off = 0;
 
-	if (ftruncate(fd, 1L << 20))
+	if (ftruncate(fd, FILE_1M))
 		return -errno;
 	do {
 		if (fallocate(fd, FALLOC_FL_KEEP_SIZE, off, 64 << 10) ||
 		    fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			      off, 64 << 10))
 			return -errno;
-		off = (off + (64 << 10)) & ((1L << 20) - 1);
+		off = (off + (64 << 10)) & (FILE_1M - 1);
 		n++;
 	} while (!*stop);
 	return n;
@@ -284,7 +285,7 @@ static long op_write4k(const struct workload *w, int fd, void *ctx,
 	do {
 		if (pwrite(fd, buf, sizeof(buf), off) != sizeof(buf))
 			return -errno;
-		off = (off + sizeof(buf)) & ((1L << 20) - 1);
+		off = (off + sizeof(buf)) & (FILE_1M - 1);
 		n++;
 	} while (!*stop);
 	return n;
@@ -299,19 +300,20 @@ static long op_write4k(const struct workload *w, int fd, void *ctx,
  */
 static void *mapped_setup(const struct workload *w, int fd)
 {
-	volatile const char *p = mmap(NULL, 1L << 20, PROT_READ, MAP_SHARED, fd, 0);
+	volatile const char *p = mmap(NULL, FILE_1M, PROT_READ, MAP_SHARED,
+				      fd, 0);
 	long off;
 
 	if (p == MAP_FAILED)
 		return NULL;
-	for (off = 0; off < (1L << 20); off += PAGE)
+	for (off = 0; off < FILE_1M; off += PAGE)
 		(void)p[off];
 	return (void *)p;
 }
 
 static void mapped_teardown(void *ctx)
 {
-	munmap(ctx, 1L << 20);
+	munmap(ctx, FILE_1M);
 }
 
 static long op_punch_mapped(const struct workload *w, int fd, void *ctx,
@@ -329,7 +331,7 @@ static long op_punch_mapped(const struct workload *w, int fd, void *ctx,
 			return -errno;
 		for (i = 0; i < sizeof(buf); i += PAGE)
 			(void)p[off + i];
-		off = (off + sizeof(buf)) & ((1L << 20) - 1);
+		off = (off + sizeof(buf)) & (FILE_1M - 1);
 		n++;
 	} while (!*stop);
 	return n;
@@ -625,7 +627,7 @@ static long file_len(const struct workload *w)
 	if (w->fn == op_fault)
 		return fault_len(w);
 	if (w->fn == op_write4k || w->fn == op_punch_mapped)
-		return 1L << 20;
+		return FILE_1M;
 	if (w->fn == op_uring || w->fn == op_rdma)
 		return PIN_LEN;
 	return 0;
